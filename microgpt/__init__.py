@@ -1,0 +1,30 @@
+"""microgpt: a faithful, inspectable re-telling of Karpathy's microgpt. Never imports Qt."""
+
+from .config import TrainConfig
+from .data import CharTokenizer, default_docs, download_names, load_docs
+from .engine import Value
+from .errors import CheckpointError, ConfigError, DatasetError, VocabularyError
+from .report import RunInfo, Sample, StepPoint, StepReport
+from .trainer import BACKENDS, Trainer, TrainingComplete, TrainingDiverged
+
+__all__ = [
+    "BACKENDS",
+    "CharTokenizer",
+    "CheckpointError",
+    "ConfigError",
+    "DatasetError",
+    "RunInfo",
+    "Sample",
+    "StepPoint",
+    "StepReport",
+    "TrainConfig",
+    "Trainer",
+    "TrainingComplete",
+    "TrainingDiverged",
+    "Value",
+    "VocabularyError",
+    "default_docs",
+    "download_names",
+    "load_docs",
+]
+__version__ = "0.1.0"

@@ -1,0 +1,95 @@
+"""`microgpt bench`: time per training step, per backend, in a process of its own."""
+
+import json
+import resource
+import statistics
+import subprocess
+import sys
+from time import perf_counter
+
+from .config import TrainConfig
+from .trainer import BACKENDS, Trainer
+
+DEFAULT_STEPS = {"scalar": 30, "numpy": 2000}
+
+
+def measure(backend: str, steps: int, warmup: int, data: str | None) -> dict:
+    """Run warmup + steps training steps; time each step (StepReport included)."""
+    from .cli import _docs
+
+    docs = _docs(data)
+    trainer = Trainer(docs, TrainConfig(num_steps=warmup + steps), backend)
+    for _ in range(warmup):
+        trainer.step()
+    times, tokens = [], 0
+    for _ in range(steps):
+        t0 = perf_counter()
+        r = trainer.step()
+        times.append(perf_counter() - t0)
+        tokens += r.n
+    ms = sorted(t * 1e3 for t in times)
+    return {
+        "backend": backend,
+        "steps": steps,
+        "median_ms": statistics.median(ms),
+        "min_ms": ms[0],
+        "max_ms": ms[-1],
+        "steps_per_s": 1e3 / statistics.median(ms),
+        "tokens_per_s": tokens / sum(times),
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+
+
+def _in_subprocess(backend: str, args) -> dict:
+    cmd = [
+        sys.executable,
+        "-m",
+        "microgpt",
+        "bench",
+        "--backend",
+        backend,
+        "--json",
+        "--warmup",
+        str(args.warmup),
+    ]
+    if args.steps:
+        cmd += ["--steps", str(args.steps)]
+    if args.data:
+        cmd += ["--data", args.data]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if out.returncode:
+        raise ValueError(f"bench of {backend} failed: {out.stderr.strip()}")
+    return json.loads(out.stdout)
+
+
+def main(args) -> int:
+    if args.steps is not None and args.steps < 1:
+        raise ValueError("--steps must be at least 1")
+    if args.backend != "all":
+        result = measure(
+            args.backend, args.steps or DEFAULT_STEPS[args.backend], args.warmup, args.data
+        )
+        results = [result]
+    else:  # one process per backend, so each peak RSS is its own
+        results = [_in_subprocess(b, args) for b in BACKENDS]
+    if args.json:
+        for r in results:
+            print(json.dumps(r))
+        return 0
+    print(
+        f"{'backend':8} {'steps':>6} {'median ms':>10} {'min ms':>9} {'max ms':>9} "
+        f"{'steps/s':>9} {'tokens/s':>10} {'peak RSS':>9}"
+    )
+    for r in results:
+        print(
+            f"{r['backend']:8} {r['steps']:6d} {r['median_ms']:10.3f} {r['min_ms']:9.3f} "
+            f"{r['max_ms']:9.3f} {r['steps_per_s']:9.1f} {r['tokens_per_s']:10.0f} "
+            f"{r['peak_rss_mb']:7.0f}MB"
+        )
+    by = {r["backend"]: r for r in results}
+    if "scalar" in by and "numpy" in by:
+        print(
+            f"numpy/scalar speed-up: {by['scalar']['median_ms'] / by['numpy']['median_ms']:.0f}x"
+            " (ratio of medians)"
+        )
+    return 0

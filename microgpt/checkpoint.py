@@ -1,0 +1,176 @@
+"""Checkpoints: one .npz of float arrays plus JSON metadata, written atomically, never pickled."""
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from .config import TrainConfig
+from .errors import CheckpointError, ConfigError
+from .report import StepPoint
+
+FORMAT, VERSION = "microgpt-checkpoint", 1
+
+
+def save(trainer, path) -> None:
+    """Write trainer's whole state to path: temp file in the same folder, then os.replace."""
+    path = Path(path)
+    version, state, gauss_next = trainer.rng.getstate()
+    meta = {
+        "format": FORMAT,
+        "version": VERSION,
+        "config": trainer.config.to_dict(),
+        "chars": trainer.tokenizer.chars,
+        "docs": trainer.docs,  # in training order (already shuffled)
+        "step": trainer.step_count,
+        "rng": {"version": version, "state": list(state), "gauss_next": gauss_next},
+        "backend": trainer.backend.name,
+    }
+    h = trainer.history
+    arrays = {
+        "params": trainer.params,
+        "adam_m": trainer.m,
+        "adam_v": trainer.v,
+        "history_loss": np.array([p.loss for p in h], dtype=np.float64),
+        "history_lr": np.array([p.lr for p in h], dtype=np.float64),
+        "history_grad_norms": np.array([p.grad_norms for p in h], dtype=np.float64).reshape(
+            len(h), len(trainer.layout.names) + 1
+        ),
+    }
+    last = trainer.last_report
+    if last is not None:  # what the panes show for the last step
+        flat = lambda d: np.concatenate([d[n].ravel() for n in trainer.layout.names])  # noqa: E731
+        arrays |= {
+            "last_grads": flat(last.grads),
+            "last_updates": flat(last.updates),
+            "last_target_probs": last.target_probs,
+            "last_position_losses": last.position_losses,
+            "last_attention": last.attention,
+        }
+        meta["last"] = {"timings": last.timings, "backend": last.backend, "lr": last.lr}
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            np.savez(f, meta=np.array(json.dumps(meta)), **arrays)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _read(path: Path) -> tuple[dict, dict]:
+    if not path.is_file():
+        raise CheckpointError(f"{path}: file not found")
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            arrays = {k: z[k] for k in z.files}
+        meta = json.loads(str(arrays.pop("meta")))
+    except Exception as e:  # truncated zip, foreign file, pickled objects: all unusable
+        raise CheckpointError(f"{path}: not a readable microgpt checkpoint ({e})") from None
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        raise CheckpointError(f"{path}: not a microgpt checkpoint")
+    if meta.get("version") != VERSION:
+        version = meta.get("version")
+        raise CheckpointError(f"{path}: checkpoint version {version!r} is not supported")
+    return meta, arrays
+
+
+def _array(arrays: dict, name: str, shape: tuple) -> np.ndarray:
+    a = arrays.get(name)
+    if a is None:
+        raise CheckpointError(f"checkpoint has no {name!r} array")
+    if a.dtype != np.float64 or a.shape != shape:
+        raise CheckpointError(f"{name!r} has shape {a.shape} {a.dtype}, expected {shape} float64")
+    if not np.isfinite(a).all():
+        raise CheckpointError(f"{name!r} contains NaN or infinite values")
+    return a.copy()
+
+
+def load(cls, path, backend: str | None = None):
+    """A new trainer of class cls from path; CheckpointError (never anything else) on bad input."""
+    path = Path(path)
+    meta, arrays = _read(path)
+    try:
+        return _restore(cls, meta, arrays, backend)
+    except CheckpointError as e:
+        raise CheckpointError(f"{path}: {e}") from None
+    except (ConfigError, KeyError, TypeError, ValueError, IndexError) as e:
+        raise CheckpointError(f"{path}: invalid checkpoint contents ({e})") from None
+
+
+def _restore(cls, meta, arrays, backend):
+    config = TrainConfig.from_dict(meta["config"])
+    docs = meta["docs"]
+    if not isinstance(docs, list) or not docs or not all(isinstance(d, str) and d for d in docs):
+        raise CheckpointError("the documents are missing or malformed")
+    trainer = cls(docs, config, backend or meta.get("backend", "scalar"), _shuffled=True)
+    if trainer.tokenizer.chars != meta["chars"]:
+        raise CheckpointError("the vocabulary does not match the documents")
+    size = trainer.layout.size
+    trainer.params = _array(arrays, "params", (size,))
+    trainer.m = _array(arrays, "adam_m", (size,))
+    trainer.v = _array(arrays, "adam_v", (size,))
+    step = meta["step"]
+    if not isinstance(step, int) or not 0 <= step <= config.num_steps:
+        raise CheckpointError(f"step {step!r} is outside 0..{config.num_steps}")
+    k = len(trainer.layout.names) + 1
+    losses = _array(arrays, "history_loss", (step,))
+    lrs = _array(arrays, "history_lr", (step,))
+    norms = _array(arrays, "history_grad_norms", (step, k))
+    trainer.history = [
+        StepPoint(i + 1, lo, lr, tuple(nm))
+        for i, (lo, lr, nm) in enumerate(zip(losses.tolist(), lrs.tolist(), norms.tolist()))
+    ]
+    rng = meta["rng"]
+    state = rng["state"]
+    if not (
+        isinstance(state, list)
+        and len(state) == 625
+        and all(isinstance(x, int) and 0 <= x < 2**32 for x in state)
+    ):
+        raise CheckpointError("the random-number state is malformed")
+    gauss_next = rng["gauss_next"]
+    if gauss_next is not None and not isinstance(gauss_next, float):
+        raise CheckpointError("the random-number state is malformed")
+    trainer.rng.setstate((rng["version"], tuple(state), gauss_next))
+    trainer.step_count = step
+    if step and "last" in meta:
+        trainer.last_report = _last_report(trainer, meta["last"], arrays)
+    return trainer
+
+
+def _last_report(trainer, last: dict, arrays: dict):
+    """Rebuild the last step's report from what the checkpoint kept of it."""
+    from .report import StepReport, frozen
+
+    size, step, cfg = trainer.layout.size, trainer.step_count, trainer.config
+    doc = trainer.docs[(step - 1) % len(trainer.docs)]
+    tokens = trainer.tokens_of(doc)
+    n = min(cfg.block_size, len(tokens) - 1)
+    split = trainer.layout.split
+    point = trainer.history[-1]
+    return StepReport(
+        step=step,
+        num_steps=cfg.num_steps,
+        loss=point.loss,
+        lr=point.lr,
+        doc=doc,
+        tokens=tuple(tokens),
+        target_probs=frozen(_array(arrays, "last_target_probs", (n,))),
+        position_losses=frozen(_array(arrays, "last_position_losses", (n,))),
+        params=split(frozen(trainer.params.copy())),
+        grads=split(frozen(_array(arrays, "last_grads", (size,)))),
+        adam_m=split(frozen(trainer.m.copy())),
+        adam_v=split(frozen(trainer.v.copy())),
+        updates=split(frozen(_array(arrays, "last_updates", (size,)))),
+        attention=frozen(_array(arrays, "last_attention", (cfg.n_layer, cfg.n_head, n, n))),
+        timings={k: float(v) for k, v in last["timings"].items()},
+        backend=str(last["backend"]),
+        grad_norms=dict(zip(trainer.layout.names + ("global",), point.grad_norms)),
+        chars=tuple(trainer.tokenizer.chars),
+        config=cfg,
+    )

@@ -1,0 +1,136 @@
+"""The GPT: parameter layout, init, and the scalar forward pass of microgpt."""
+
+import random
+from dataclasses import dataclass
+
+import numpy as np
+
+from .config import TrainConfig
+
+
+@dataclass(frozen=True)
+class ParamLayout:
+    """Names and shapes of the parameter matrices, in init order, packed into one flat vector."""
+
+    names: tuple[str, ...]
+    shapes: tuple[tuple[int, int], ...]
+
+    @classmethod
+    def build(cls, config: TrainConfig, vocab_size: int) -> "ParamLayout":
+        e = config.n_embd
+        entries = [
+            ("wte", (vocab_size, e)),
+            ("wpe", (config.block_size, e)),
+            ("lm_head", (vocab_size, e)),
+        ]
+        for i in range(config.n_layer):
+            entries += [
+                (f"layer{i}.attn_wq", (e, e)),
+                (f"layer{i}.attn_wk", (e, e)),
+                (f"layer{i}.attn_wv", (e, e)),
+                (f"layer{i}.attn_wo", (e, e)),
+                (f"layer{i}.mlp_fc1", (4 * e, e)),
+                (f"layer{i}.mlp_fc2", (e, 4 * e)),
+            ]
+        return cls(tuple(n for n, _ in entries), tuple(s for _, s in entries))
+
+    @property
+    def offsets(self) -> tuple[int, ...]:
+        """Start of each matrix in the flat vector, then the total size."""
+        out = [0]
+        for r, c in self.shapes:
+            out.append(out[-1] + r * c)
+        return tuple(out)
+
+    @property
+    def size(self) -> int:
+        return self.offsets[-1]
+
+    def split(self, flat: np.ndarray) -> dict[str, np.ndarray]:
+        """Views of flat, one (rows, cols) matrix per name."""
+        off = self.offsets
+        return {
+            n: flat[off[i] : off[i + 1]].reshape(s)
+            for i, (n, s) in enumerate(zip(self.names, self.shapes))
+        }
+
+
+def init_params(layout: ParamLayout, rng: random.Random, std: float) -> np.ndarray:
+    """gauss(0, std) for every parameter, matrix by matrix, row-major (microgpt's draw order)."""
+    return np.array([rng.gauss(0, std) for _ in range(layout.size)], dtype=np.float64)
+
+
+def leaf_labels(layout: ParamLayout) -> list[str]:
+    """'wte[3,5]'-style labels for every parameter, in flat order."""
+    return [
+        f"{n}[{r},{c}]"
+        for n, (rows, cols) in zip(layout.names, layout.shapes)
+        for r in range(rows)
+        for c in range(cols)
+    ]
+
+
+# --- microgpt's building blocks, on lists of Values -------------------------------------
+
+
+def linear(x, w):
+    # out_i = sum_j w[i][j] * x[j]; Python's sum starts from the int 0
+    return [sum(wi * xi for wi, xi in zip(wo, x)) for wo in w]
+
+
+def softmax(logits):
+    max_val = max(val.data for val in logits)
+    exps = [(val - max_val).exp() for val in logits]
+    total = sum(exps)
+    return [e / total for e in exps]
+
+
+def rmsnorm(x):
+    ms = sum(xi * xi for xi in x) / len(x)
+    scale = (ms + 1e-5) ** -0.5
+    return [xi * scale for xi in x]
+
+
+def gpt(sd, config: TrainConfig, token_id, pos_id, keys, values, attn_trace=None):
+    """Logits for the next token. sd: name -> list of rows of Values; keys/values: per-layer caches.
+
+    attn_trace, if given, receives one list per layer of n_head weight lists (floats).
+    """
+    n_head, hd = config.n_head, config.head_dim
+    x = [t + p for t, p in zip(sd["wte"][token_id], sd["wpe"][pos_id])]
+    x = rmsnorm(x)
+    for li in range(config.n_layer):
+        x_residual = x
+        x = rmsnorm(x)
+        q = linear(x, sd[f"layer{li}.attn_wq"])
+        k = linear(x, sd[f"layer{li}.attn_wk"])
+        v = linear(x, sd[f"layer{li}.attn_wv"])
+        keys[li].append(k)
+        values[li].append(v)
+        x_attn, layer_weights = [], []
+        for h in range(n_head):
+            hs = h * hd
+            q_h = q[hs : hs + hd]
+            k_h = [ki[hs : hs + hd] for ki in keys[li]]
+            v_h = [vi[hs : hs + hd] for vi in values[li]]
+            # score_t = q . k_t / sqrt(head_dim)
+            attn_logits = [
+                sum(q_h[j] * k_h[t][j] for j in range(hd)) / hd**0.5 for t in range(len(k_h))
+            ]
+            attn_weights = softmax(attn_logits)
+            layer_weights.append([w.data for w in attn_weights])
+            head_out = [
+                sum(attn_weights[t] * v_h[t][j] for t in range(len(v_h))) for j in range(hd)
+            ]
+            x_attn.extend(head_out)
+        if attn_trace is not None:
+            attn_trace.append(layer_weights)
+        x = linear(x_attn, sd[f"layer{li}.attn_wo"])
+        x = [a + b for a, b in zip(x, x_residual)]
+        x_residual = x
+        x = rmsnorm(x)
+        x = linear(x, sd[f"layer{li}.mlp_fc1"])
+        x = [xi.relu() for xi in x]
+        x = linear(x, sd[f"layer{li}.mlp_fc2"])
+        x = [a + b for a, b in zip(x, x_residual)]
+    return linear(x, sd["lm_head"])

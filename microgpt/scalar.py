@@ -1,0 +1,105 @@
+"""The scalar backend: microgpt's own Value graph, one float at a time (exact, slow)."""
+
+import random
+from dataclasses import dataclass
+from time import perf_counter
+
+import numpy as np
+
+from .config import TrainConfig
+from .engine import Value
+from .model import ParamLayout, gpt, leaf_labels, softmax
+from .optim import adam_exact
+
+
+@dataclass
+class Pass:
+    """What a forward + backward pass over one document gives the trainer."""
+
+    loss: float
+    grads: np.ndarray  # flat, layout order
+    target_probs: np.ndarray  # (n,)
+    position_losses: np.ndarray  # (n,)
+    attention: np.ndarray  # (n_layer, n_head, n, n)
+    t_forward: float
+    t_backward: float
+
+
+class ScalarBackend:
+    """Builds a fresh Value leaf per parameter each step and runs microgpt's code on them."""
+
+    name = "scalar"
+    adam = staticmethod(adam_exact)
+
+    def __init__(self, config: TrainConfig, layout: ParamLayout, vocab_size: int):
+        self.config, self.layout, self.vocab_size = config, layout, vocab_size
+        self._labels = leaf_labels(layout)
+
+    def _leaves(self, params: np.ndarray):
+        """Value leaves for params, and the state dict of rows that microgpt indexes."""
+        leaves = [Value(x, label=lab) for x, lab in zip(params.tolist(), self._labels)]
+        sd, start = {}, 0
+        for name, (rows, cols) in zip(self.layout.names, self.layout.shapes):
+            sd[name] = [leaves[start + r * cols : start + (r + 1) * cols] for r in range(rows)]
+            start += rows * cols
+        return leaves, sd
+
+    def train_pass(self, params: np.ndarray, tokens: list[int]) -> Pass:
+        cfg = self.config
+        t0 = perf_counter()
+        leaves, sd = self._leaves(params)
+        n = min(cfg.block_size, len(tokens) - 1)
+        keys, values = [[] for _ in range(cfg.n_layer)], [[] for _ in range(cfg.n_layer)]
+        losses, probs_t, trace = [], [], []
+        for pos_id in range(n):
+            token_id, target_id = tokens[pos_id], tokens[pos_id + 1]
+            logits = gpt(sd, cfg, token_id, pos_id, keys, values, trace)
+            probs = softmax(logits)
+            probs_t.append(probs[target_id].data)
+            loss_t = -probs[target_id].log()
+            losses.append(loss_t)
+        loss = (1 / n) * sum(losses)
+        t1 = perf_counter()
+        loss.backward()
+        t2 = perf_counter()
+        attention = np.zeros((cfg.n_layer, cfg.n_head, n, n))
+        for pos_id, layer in enumerate(zip(*[iter(trace)] * cfg.n_layer)):
+            for li, heads in enumerate(layer):
+                for h, w in enumerate(heads):
+                    attention[li, h, pos_id, : len(w)] = w
+        return Pass(
+            loss=loss.data,
+            grads=np.array([p.grad for p in leaves], dtype=np.float64),
+            target_probs=np.array(probs_t),
+            position_losses=np.array([lt.data for lt in losses]),
+            attention=attention,
+            t_forward=t1 - t0,
+            t_backward=t2 - t1,
+        )
+
+    def generate(
+        self,
+        params: np.ndarray,
+        rng: random.Random,
+        bos: int,
+        temperature: float,
+        prefix_ids: list[int],
+    ) -> tuple[list[int], list[np.ndarray]]:
+        """microgpt's sampling loop; the prefix is fed, not sampled. Returns ids and probs."""
+        cfg = self.config
+        _, sd = self._leaves(params)
+        keys, values = [[] for _ in range(cfg.n_layer)], [[] for _ in range(cfg.n_layer)]
+        token_id, out, dists = bos, [], []
+        for pos_id in range(cfg.block_size):
+            logits = gpt(sd, cfg, token_id, pos_id, keys, values)
+            if pos_id < len(prefix_ids):
+                token_id = prefix_ids[pos_id]
+                continue
+            probs = softmax([lg / temperature for lg in logits])
+            weights = [p.data for p in probs]
+            token_id = rng.choices(range(self.vocab_size), weights=weights)[0]
+            out.append(token_id)
+            dists.append(np.array(weights))
+            if token_id == bos:
+                break
+        return out, dists

@@ -1,0 +1,1 @@
+"""microgpt studio: the Qt window around microgpt."""
