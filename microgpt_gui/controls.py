@@ -1,0 +1,128 @@
+"""The toolbar, the menus and their keyboard shortcuts."""
+
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QLabel, QSpinBox, QToolBar
+
+BACKEND_CHOICES = [
+    ("numpy", "numpy — fast", "Vectorised NumPy: the same numbers, thousands of steps a second"),
+    (
+        "scalar",
+        "scalar — exact, slow",
+        "The exact scalar engine, one Value per number, like the "
+        "original microgpt (a few steps a second)",
+    ),
+]
+
+
+def _action(win, name, text, slot, keys=(), tip="", checkable=False) -> QAction:
+    a = QAction(text, win)
+    a.setObjectName(f"action_{name}")
+    a.setShortcuts([QKeySequence(k) for k in keys])
+    hint = f" ({', '.join(keys)})" if keys else ""
+    a.setToolTip(f"{tip or text}{hint}")
+    a.setStatusTip(tip or text)
+    a.setCheckable(checkable)
+    (a.toggled if checkable else a.triggered).connect(slot)
+    win.addAction(a)  # shortcuts work wherever the focus is in the window
+    return a
+
+
+def build_actions(win) -> dict[str, QAction]:
+    d = win.dialogs
+    specs = [
+        ("reset", "Reset", win.reset, ["R"], "Start again from step 0 with the current settings"),
+        ("step", "Step", win.step, ["S", "Right"], "Train exactly one step on one name"),
+        ("play", "Play", win.toggle_play, ["Space"], "Train continuously; again to pause"),
+        ("run_n", "Run N…", win.run_n, [], "Train a chosen number of steps"),
+        (
+            "open_dataset",
+            "Open dataset…",
+            d.open_dataset,
+            ["Ctrl+O"],
+            "A text file, one document per line",
+        ),
+        (
+            "use_makemore",
+            "Use makemore names",
+            d.use_makemore,
+            [],
+            "Download the reference names list (32,032 names) once and train on it",
+        ),
+        ("use_bundled", "Use bundled names", d.use_bundled, [], "The names shipped with the app"),
+        ("save", "Save checkpoint…", d.save_checkpoint, ["Ctrl+S"], "Save the whole run"),
+        ("load", "Load checkpoint…", d.load_checkpoint, ["Ctrl+L"], "Continue a saved run"),
+        ("export_png", "Export loss plot as PNG…", d.export_png, [], ""),
+        ("export_csv", "Export losses as CSV…", d.export_csv, [], "step, loss, lr per line"),
+        ("settings", "Settings…", d.settings, [], "Model size, steps, seed, Adam"),
+        ("generate", "Generate names", win.generate, ["Ctrl+G"], "Ask the model for names"),
+        ("reset_layout", "Reset layout", win.reset_layout, [], "Put every pane back"),
+        ("shortcuts", "Keyboard shortcuts", d.shortcuts, ["F1"], ""),
+        ("quit", "Quit", win.close, ["Ctrl+Q"], ""),
+    ]
+    acts = {}
+    for name, text, slot, keys, tip in specs:
+        acts[name] = _action(win, name, text, slot, keys, tip, checkable=name == "play")
+    return acts
+
+
+def build_toolbar(win) -> None:
+    bar = QToolBar("Training", win)
+    bar.setObjectName("training_toolbar")
+    bar.setMovable(False)
+    a = win.actions_
+    for name in ("reset", "step", "play", "run_n"):
+        bar.addAction(a[name])
+    bar.addSeparator()
+    bar.addWidget(QLabel(" learning rate "))
+    win.lr_box = QDoubleSpinBox(objectName="lr_box", decimals=4, minimum=0.0001, maximum=1.0)
+    win.lr_box.setSingleStep(0.001)
+    win.lr_box.setToolTip(
+        "Base learning rate; takes effect at the next step and decays "
+        "linearly to 0 by the last step"
+    )
+    win.lr_box.valueChanged.connect(win.worker_lr_changed)
+    bar.addWidget(win.lr_box)
+    bar.addWidget(QLabel("  seed "))
+    win.seed_box = QSpinBox(objectName="seed_box", minimum=0, maximum=2**31 - 1)
+    win.seed_box.setToolTip("Seed of the shuffle and the initial weights; used at the next Reset")
+    bar.addWidget(win.seed_box)
+    bar.addWidget(QLabel("  backend "))
+    win.backend_box = QComboBox(objectName="backend_box")
+    for key, text, tip in BACKEND_CHOICES:
+        win.backend_box.addItem(text, key)
+        win.backend_box.setItemData(win.backend_box.count() - 1, tip, 3)  # 3 = ToolTipRole
+    win.backend_box.setToolTip("Switches at the next step; the run continues")
+    win.backend_box.currentIndexChanged.connect(win.worker_backend_changed)
+    bar.addWidget(win.backend_box)
+    win.addToolBar(bar)
+
+
+def build_menus(win) -> None:
+    a, mb = win.actions_, win.menuBar()
+    file = mb.addMenu("&File")
+    for name in (
+        "open_dataset",
+        "use_makemore",
+        "use_bundled",
+        None,
+        "save",
+        "load",
+        None,
+        "export_png",
+        "export_csv",
+        None,
+        "quit",
+    ):
+        file.addSeparator() if name is None else file.addAction(a[name])
+    train = mb.addMenu("&Training")
+    for name in ("step", "play", "run_n", "reset", None, "settings"):
+        train.addSeparator() if name is None else train.addAction(a[name])
+    view = mb.addMenu("&View")
+    for dock in win.docks.values():
+        view.addAction(dock.toggleViewAction())
+    view.addSeparator()
+    view.addAction(a["reset_layout"])
+    sample = mb.addMenu("&Sampling")
+    sample.addAction(a["generate"])
+    help_ = mb.addMenu("&Help")
+    help_.addAction(a["shortcuts"])

@@ -1,0 +1,109 @@
+"""Dialogs: every question the window asks the user, in one place (tests patch these)."""
+
+from pathlib import Path
+
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
+
+from .settings_dialog import SettingsDialog
+
+SHORTCUTS = """<table cellpadding=3>
+<tr><td><b>Space</b></td><td>play / pause</td></tr>
+<tr><td><b>S</b> or <b>→</b></td><td>one step</td></tr>
+<tr><td><b>R</b></td><td>reset</td></tr>
+<tr><td><b>Ctrl+G</b></td><td>generate names</td></tr>
+<tr><td><b>Ctrl+S</b> / <b>Ctrl+L</b></td><td>save / load a checkpoint</td></tr>
+<tr><td><b>Ctrl+O</b></td><td>open a dataset</td></tr>
+</table>"""
+
+
+class Dialogs:
+    """Asks and tells; returns None/False when the user cancels."""
+
+    def __init__(self, win):
+        self.win = win
+
+    # --- primitives (patched in tests) ------------------------------------------------
+
+    def error(self, message: str) -> None:
+        QMessageBox.warning(self.win, "microgpt studio", message)
+
+    def notice(self, title: str, message: str) -> None:
+        box = QMessageBox(QMessageBox.Warning, title, message, QMessageBox.Ok, self.win)
+        box.setModal(False)  # training is paused; the window stays usable
+        box.show()
+
+    def confirm(self, title: str, message: str) -> bool:
+        answer = QMessageBox.question(self.win, title, message)
+        return answer == QMessageBox.Yes
+
+    def ask_int(self, title: str, label: str, value: int, lo: int, hi: int) -> int | None:
+        n, ok = QInputDialog.getInt(self.win, title, label, value, lo, hi)
+        return n if ok else None
+
+    def ask_open_path(self, title: str, filter_: str) -> str | None:
+        path, _ = QFileDialog.getOpenFileName(self.win, title, "", filter_)
+        return path or None
+
+    def ask_save_path(self, title: str, filter_: str, suffix: str) -> str | None:
+        path, _ = QFileDialog.getSaveFileName(self.win, title, "", filter_)
+        if path and not Path(path).suffix:
+            path += suffix
+        return path or None
+
+    # --- menu actions -----------------------------------------------------------------
+
+    def _reset_lost(self) -> str:
+        step = self.win._step()
+        return f" The current run (step {step}) will be replaced." if step else ""
+
+    def open_dataset(self) -> None:
+        path = self.ask_open_path("Open dataset", "Text files (*.txt);;All files (*)")
+        if path and self.confirm(
+            "Open dataset", f"Train on {Path(path).name}?" + self._reset_lost()
+        ):
+            self.win.reset(path=path)
+
+    def use_makemore(self) -> None:
+        if self.confirm(
+            "Use makemore names",
+            "Train on makemore's names.txt (downloaded once, then cached)?" + self._reset_lost(),
+        ):
+            self.win.reset(makemore=True)
+
+    def use_bundled(self) -> None:
+        if self.confirm("Use bundled names", "Train on the bundled names?" + self._reset_lost()):
+            from microgpt import default_docs
+
+            self.win.reset(docs=default_docs())
+
+    def save_checkpoint(self) -> None:
+        path = self.ask_save_path("Save checkpoint", "microgpt checkpoint (*.npz)", ".npz")
+        if path:
+            self.win.worker.save_requested.emit(path)
+
+    def load_checkpoint(self) -> None:
+        path = self.ask_open_path("Load checkpoint", "microgpt checkpoint (*.npz);;All (*)")
+        if path:
+            self.win.worker.request_stop()
+            self.win.worker.load_requested.emit(path)
+
+    def export_png(self) -> None:
+        path = self.ask_save_path("Export loss plot", "PNG image (*.png)", ".png")
+        if path and not self.win.loss.export_png(path):
+            self.error(f"Could not write {path}")
+
+    def export_csv(self) -> None:
+        path = self.ask_save_path("Export losses", "CSV (*.csv)", ".csv")
+        if path:
+            try:
+                self.win.loss.export_csv(path)
+            except OSError as e:
+                self.error(f"Could not write {path}: {e.strerror or e}")
+
+    def settings(self) -> None:
+        dialog = SettingsDialog(self.win.toolbar_config(), self.win)
+        if dialog.exec() and (config := dialog.config()) is not None:
+            self.win.reset(config=config)
+
+    def shortcuts(self) -> None:
+        QMessageBox.information(self.win, "Keyboard shortcuts", SHORTCUTS)

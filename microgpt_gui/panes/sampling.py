@@ -1,0 +1,171 @@
+"""SamplingPane: ask the model for names; each is marked new or in the data."""
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor, QIntValidator
+from PySide6.QtWidgets import (
+    QDoubleSpinBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QScrollArea,
+    QSpinBox,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from .. import theme
+from .probs_chart import ProbsChart
+
+EMPTY_TEXT = (
+    "Press Generate (Ctrl+G) to ask the model for names. Names it made up are "
+    "marked new; names it reproduced from the training data are marked in data."
+)
+
+
+class SamplingPane(QWidget):
+    """Temperature, count, seed and prefix in; names out; click one for its probabilities."""
+
+    generate_requested = Signal(object)  # dict: n, temperature, seed (None = continue), prefix
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self._chars: tuple[str, ...] = ()
+        self._samples = []
+        self.temperature = QDoubleSpinBox(objectName="sample_temperature")
+        self.temperature.setRange(0.05, 2.0)
+        self.temperature.setSingleStep(0.05)
+        self.temperature.setValue(0.5)
+        self.temperature.setToolTip("Low: safe, common choices. High: adventurous, odd names.")
+        self.count = QSpinBox(objectName="sample_count")
+        self.count.setRange(1, 100)
+        self.count.setValue(20)
+        self.seed = QLineEdit(objectName="sample_seed")
+        self.seed.setValidator(QIntValidator(0, 2**31 - 1, self))
+        self.seed.setPlaceholderText("blank: continue the model's own dice")
+        self.prefix = QLineEdit(objectName="sample_prefix")
+        self.prefix.setPlaceholderText("optional start, e.g. ma")
+        self.prefix.textChanged.connect(self._on_prefix_changed)
+        self.generate = QPushButton("Generate", objectName="sample_generate")
+        self.generate.setToolTip("Generate names (Ctrl+G)")
+        self.generate.clicked.connect(self.request)
+        self.error = QLabel(objectName="sample_error")
+        self.error.setStyleSheet(f"color: {theme.BAD.name()};")
+        self.error.setWordWrap(True)
+        self.error.hide()
+        self.results = QListWidget(objectName="sample_results")
+        self.results.currentRowChanged.connect(self._on_results_row_changed)
+        self.summary = QLabel(EMPTY_TEXT, objectName="sample_summary")
+        self.summary.setWordWrap(True)
+        self.chart = ProbsChart()
+        self._layout()
+
+    def _layout(self) -> None:
+        form = QFormLayout()
+        form.setContentsMargins(0, 0, 0, 0)
+        row = QHBoxLayout()
+        row.addWidget(QLabel("temperature"))
+        row.addWidget(self.temperature)
+        row.addWidget(QLabel("count"))
+        row.addWidget(self.count)
+        row.addStretch(1)
+        form.addRow(row)
+        form.addRow("seed", self.seed)
+        form.addRow("prefix", self.prefix)
+        form.addRow(self.error)
+        form.addRow(self.generate)
+        left = QWidget()
+        lv = QVBoxLayout(left)
+        lv.setContentsMargins(0, 0, 0, 0)
+        lv.addLayout(form)
+        lv.addWidget(self.results, 1)
+        scroll = QScrollArea()
+        scroll.setWidget(self.chart)
+        scroll.setWidgetResizable(True)
+        right = QWidget()
+        rv = QVBoxLayout(right)
+        rv.setContentsMargins(0, 0, 0, 0)
+        rv.addWidget(self.summary)
+        rv.addWidget(scroll, 1)
+        split = QSplitter(Qt.Horizontal)
+        split.addWidget(left)
+        split.addWidget(right)
+        split.setStretchFactor(1, 2)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(split)
+
+    # --- pane protocol ---------------------------------------------------------------
+
+    def on_reset(self, info) -> None:
+        self._chars = info.chars
+        self._samples = []
+        self.results.clear()
+        self.chart.show_sample(None, ())
+        self.summary.setText(EMPTY_TEXT)
+        self._on_prefix_changed(self.prefix.text())
+
+    # --- requests and results --------------------------------------------------------
+
+    def request(self) -> None:
+        """Validate the inputs and ask for samples (the worker runs them)."""
+        if self._prefix_problem(self.prefix.text()):
+            return
+        seed = self.seed.text().strip()
+        self.generate_requested.emit(
+            {
+                "n": self.count.value(),
+                "temperature": self.temperature.value(),
+                "seed": int(seed) if seed else None,
+                "prefix": self.prefix.text(),
+            }
+        )
+
+    def _prefix_problem(self, text: str) -> str:
+        bad = next((ch for ch in text if ch not in self._chars), None) if self._chars else None
+        msg = (
+            f"The model has never seen the character {bad!r}, so it cannot start with it."
+            if bad is not None
+            else ""
+        )
+        self.show_error(msg)
+        return msg
+
+    def show_error(self, msg: str) -> None:
+        self.error.setText(msg)
+        self.error.setVisible(bool(msg))
+        self.generate.setEnabled(not msg)
+
+    def _on_prefix_changed(self, text: str) -> None:
+        self._prefix_problem(text)
+
+    def on_sampled(self, samples) -> None:
+        self.show_error("")
+        self._samples = list(samples)
+        self.results.clear()
+        for s in self._samples:
+            tag = "in data" if s.in_data else "new"
+            item = QListWidgetItem(f"{s.text or '(empty)'}    — {tag}")
+            item.setData(Qt.UserRole, tag)
+            item.setForeground(QColor(theme.MUTED if s.in_data else theme.NEW.darker(130)))
+            item.setToolTip(
+                "This exact name is in the training data."
+                if s.in_data
+                else "The model made this name up: it is not in the training data."
+            )
+            self.results.addItem(item)
+        new = sum(not s.in_data for s in self._samples)
+        self.summary.setText(
+            f"{new} of {len(self._samples)} names are new (made up by the "
+            "model). Click a name to see how likely each next character was."
+        )
+        if self._samples:
+            self.results.setCurrentRow(0)
+
+    def _on_results_row_changed(self, row: int) -> None:
+        if 0 <= row < len(self._samples):
+            self.chart.show_sample(self._samples[row], self._chars)

@@ -1,0 +1,34 @@
+import pytest
+
+from microgpt import TrainConfig, default_docs
+
+
+@pytest.fixture(scope="session")
+def docs():
+    return default_docs()
+
+
+@pytest.fixture
+def make_window(qtbot, docs):
+    """make_window(config=..., backend=...) -> a shown MainWindow whose run has started."""
+    from microgpt_gui.app import MainWindow
+
+    made = []
+
+    def make(config=None, backend="scalar", **kw):
+        win = MainWindow(
+            docs=docs,
+            config=config or TrainConfig(num_steps=50),
+            backend=backend,
+            restore_settings=False,
+            **kw,
+        )
+        qtbot.addWidget(win)
+        made.append(win)
+        win.show()
+        qtbot.waitUntil(lambda: win.info is not None, timeout=5000)
+        return win
+
+    yield make
+    for win in made:
+        assert win.shutdown(), "the worker thread did not stop"

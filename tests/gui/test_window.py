@@ -1,0 +1,302 @@
+"""The main window: controls, worker thread, status bar, datasets, checkpoints."""
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt, QTimer
+
+from microgpt import TrainConfig, Trainer, TrainingDiverged
+
+CONFIG = TrainConfig(num_steps=50)
+
+
+def barrier(qtbot, win):
+    """Wait until the worker has handled everything queued before this call."""
+    with qtbot.waitSignal(win.worker.sampled, timeout=10000):
+        win.worker.sample_requested.emit({"n": 1, "temperature": 1.0, "seed": 0})
+
+
+def test_fresh_window_reads_step_zero(make_window):
+    win = make_window()
+    assert win.status_text.text().startswith("step 0 / 50")
+    for name in ("loss_pane", "sampling_pane", "example_pane", "gradients_pane", "graph_pane"):
+        assert win.findChild(type(win.docks[name]), name) is win.docks[name]
+    for name in ("action_step", "action_play", "action_reset", "action_run_n"):
+        assert win.findChild(type(win.actions_["step"]), name) is not None
+
+
+def test_step_gives_one_report_equal_to_a_direct_trainer(make_window, qtbot, docs):
+    win = make_window()
+    with qtbot.waitSignal(win.worker.stepped, timeout=5000) as blocker:
+        win.findChild(type(win.actions_["step"]), "action_step").trigger()
+    report = blocker.args[0]
+    assert report.step == 1
+    assert report.loss == Trainer(docs, CONFIG, "scalar").step().loss
+
+
+def test_ten_quick_steps_give_exactly_ten(make_window, qtbot):
+    win = make_window()
+    seen = []
+    win.worker.stepped.connect(lambda r: seen.append(r.step))
+    for _ in range(10):
+        win.actions_["step"].trigger()
+    barrier(qtbot, win)
+    assert seen == list(range(1, 11))
+    qtbot.waitUntil(lambda: win.status_text.text().startswith("step 10 / 50"))
+
+
+def test_keyboard_s_steps(make_window, qtbot):
+    win = make_window()
+    with qtbot.waitSignal(win.worker.stepped, timeout=5000) as blocker:
+        qtbot.keyClick(win, Qt.Key_S)
+    assert blocker.args[0].step == 1
+
+
+def test_play_then_pause(make_window, qtbot):
+    win = make_window()
+    with qtbot.waitSignal(win.worker.playing_changed, timeout=5000):
+        win.actions_["play"].trigger()
+    assert win.playing and not win.actions_["step"].isEnabled()
+    qtbot.waitUntil(lambda: win.latest is not None and win.latest.step >= 2, timeout=10000)
+    with qtbot.waitSignal(win.worker.playing_changed, timeout=5000) as blocker:
+        win.actions_["play"].trigger()
+    assert blocker.args == [False, "paused"]
+    barrier(qtbot, win)
+    qtbot.waitUntil(lambda: not win._render_timer.isActive())
+    step = win._step()
+    barrier(qtbot, win)
+    assert win._step() == step < 50
+    assert win.actions_["step"].isEnabled() and not win.actions_["play"].isChecked()
+
+
+def test_play_stops_by_itself_at_num_steps(make_window, qtbot):
+    win = make_window(config=TrainConfig(num_steps=4))
+    with qtbot.waitSignal(
+        win.worker.playing_changed, timeout=5000, check_params_cb=lambda playing, why: not playing
+    ) as blocker:
+        win.actions_["play"].trigger()
+    assert blocker.args[1] == "finished"
+    qtbot.waitUntil(lambda: win.status_text.text().startswith("step 4 / 4"))
+
+
+def test_run_n_runs_n_steps(make_window, qtbot, monkeypatch):
+    win = make_window()
+    monkeypatch.setattr(win.dialogs, "ask_int", lambda *a: 5)
+    with qtbot.waitSignal(
+        win.worker.playing_changed, timeout=10000, check_params_cb=lambda playing, why: not playing
+    ):
+        win.actions_["run_n"].trigger()
+    qtbot.waitUntil(lambda: win._step() == 5)
+    assert win.progress.isHidden()
+
+
+def test_reset_starts_again(make_window, qtbot):
+    win = make_window()
+    for _ in range(2):
+        win.actions_["step"].trigger()
+    barrier(qtbot, win)
+    with qtbot.waitSignal(win.worker.run_changed, timeout=5000) as blocker:
+        win.actions_["reset"].trigger()
+    assert blocker.args[0].step == 0
+    assert win.loss.series.n == 0
+    assert win.status_text.text().startswith("step 0 / 50")
+
+
+def test_lr_change_applies_at_next_step(make_window, qtbot):
+    win = make_window()
+    win.lr_box.setValue(0.02)
+    with qtbot.waitSignal(win.worker.stepped, timeout=5000) as blocker:
+        win.step()
+    assert blocker.args[0].lr == 0.02
+
+
+def test_gui_stays_responsive_while_training(make_window, qtbot):
+    """A timer in the GUI thread sees no gap over 100 ms during 3 s of scalar training."""
+    win = make_window(config=TrainConfig(num_steps=1000))
+    ticks = []
+    probe = QTimer(interval=10)
+    probe.timeout.connect(lambda: ticks.append(time.perf_counter()))
+    win.play()
+    qtbot.waitUntil(lambda: win.latest is not None, timeout=5000)
+    probe.start()
+    qtbot.waitUntil(lambda: len(ticks) > 1 and ticks[-1] - ticks[0] >= 3.0, timeout=15000)
+    probe.stop()
+    assert win.playing
+    gaps = [b - a for a, b in zip(ticks, ticks[1:])]
+    assert max(gaps) < 0.100, f"longest gap {max(gaps) * 1e3:.0f} ms"
+
+
+def test_example_mean_equals_loss(make_window, qtbot):
+    win = make_window()
+    with qtbot.waitSignal(win.rendered, timeout=5000, check_params_cb=lambda s: s == 1):
+        win.step()
+    assert win.example.mean_value == pytest.approx(win.latest.loss, abs=1e-12)
+    assert win.example.strip._cells  # one cell per position
+
+
+def test_sampling_with_a_seed_is_reproducible(make_window, qtbot, docs):
+    win = make_window()
+    win.sampling.seed.setText("7")
+    names = []
+    for _ in range(2):
+        with qtbot.waitSignal(win.worker.sampled, timeout=10000) as blocker:
+            win.sampling.generate.click()
+        names.append([s.text for s in blocker.args[0]])
+    direct = [s.text for s in Trainer(docs, CONFIG, "scalar").sample(20, 0.5, seed=7)]
+    assert names[0] == names[1] == direct
+    assert win.sampling.results.count() == 20
+
+
+def test_bad_prefix_gives_an_inline_error(make_window, qtbot):
+    win = make_window()
+    win.sampling.prefix.setText("aQ")
+    assert "'Q'" in win.sampling.error.text()
+    assert not win.sampling.generate.isEnabled()
+    with qtbot.waitSignal(win.worker.sample_failed, timeout=5000) as blocker:
+        win.worker.sample_requested.emit({"prefix": "a%"})
+    assert "'%'" in blocker.args[0]
+
+
+def test_bad_dataset_shows_a_dialog_and_the_run_goes_on(make_window, qtbot, tmp_path, monkeypatch):
+    win = make_window()
+    win.step()
+    barrier(qtbot, win)
+    bad = tmp_path / "model.bin"
+    bad.write_bytes(b"\x00\x01\x02garbage")
+    errors = []
+    monkeypatch.setattr(win.dialogs, "ask_open_path", lambda *a: str(bad))
+    monkeypatch.setattr(win.dialogs, "confirm", lambda *a: True)
+    monkeypatch.setattr(win.dialogs, "error", errors.append)
+    with qtbot.waitSignal(win.worker.errored, timeout=5000):
+        win.actions_["open_dataset"].trigger()
+    qtbot.waitUntil(lambda: len(errors) == 1)
+    assert "model.bin" in errors[0] and "binary" in errors[0]
+    with qtbot.waitSignal(win.worker.stepped, timeout=5000) as blocker:
+        win.step()
+    assert blocker.args[0].step == 2
+
+
+def test_open_dataset_resets_with_the_new_vocabulary(make_window, qtbot, tmp_path, monkeypatch):
+    win = make_window()
+    path = tmp_path / "words.txt"
+    path.write_text("héllo\nwörld\n", encoding="utf-8")
+    monkeypatch.setattr(win.dialogs, "ask_open_path", lambda *a: str(path))
+    monkeypatch.setattr(win.dialogs, "confirm", lambda *a: True)
+    with qtbot.waitSignal(win.worker.run_changed, timeout=5000) as blocker:
+        win.actions_["open_dataset"].trigger()
+    assert blocker.args[0].chars == tuple(sorted(set("héllowörld")))
+
+
+def test_checkpoint_round_trip_restores_the_loss_curve(make_window, qtbot, tmp_path, monkeypatch):
+    win = make_window()
+    for _ in range(3):
+        win.step()
+    barrier(qtbot, win)
+    qtbot.waitUntil(lambda: win.loss.series.n == 3)
+    losses = win.loss.series.loss.tolist()
+    path = str(tmp_path / "run.npz")
+    monkeypatch.setattr(win.dialogs, "ask_save_path", lambda *a: path)
+    monkeypatch.setattr(win.dialogs, "ask_open_path", lambda *a: path)
+    with qtbot.waitSignal(win.worker.saved, timeout=5000):
+        win.actions_["save"].trigger()
+    with qtbot.waitSignal(win.worker.run_changed, timeout=5000):
+        win.reset()
+    assert win.loss.series.n == 0
+    with qtbot.waitSignal(win.rendered, timeout=5000, check_params_cb=lambda s: s == 3):
+        win.actions_["load"].trigger()
+    qtbot.waitUntil(lambda: win.latest is not None and win.latest.step == 3)
+    assert win.loss.series.loss.tolist() == losses
+    assert win.status_text.text().startswith("step 3 / 50")
+
+
+def test_corrupt_checkpoint_leaves_the_run_untouched(make_window, qtbot, tmp_path, monkeypatch):
+    win = make_window()
+    win.step()
+    barrier(qtbot, win)
+    bad = tmp_path / "bad.npz"
+    bad.write_bytes(b"PK\x03\x04 truncated")
+    errors = []
+    monkeypatch.setattr(win.dialogs, "ask_open_path", lambda *a: str(bad))
+    monkeypatch.setattr(win.dialogs, "error", errors.append)
+    with qtbot.waitSignal(win.worker.errored, timeout=5000):
+        win.actions_["load"].trigger()
+    qtbot.waitUntil(lambda: len(errors) == 1)
+    assert "bad.npz" in errors[0]
+    with qtbot.waitSignal(win.worker.stepped, timeout=5000) as blocker:
+        win.step()
+    assert blocker.args[0].step == 2
+
+
+def test_divergence_pauses_with_a_message(make_window, qtbot, monkeypatch):
+    win = make_window()
+    notices = []
+    monkeypatch.setattr(win.dialogs, "notice", lambda title, msg: notices.append(msg))
+    real_step = Trainer.step
+
+    def diverging(self):
+        if self.step_count == 2:
+            raise TrainingDiverged(3, float("nan"))
+        return real_step(self)
+
+    monkeypatch.setattr(Trainer, "step", diverging)
+    with qtbot.waitSignal(win.worker.diverged, timeout=10000):
+        win.play()
+    qtbot.waitUntil(lambda: not win.playing and bool(notices))
+    assert "diverged at step 3" in notices[0] and "Reset" in notices[0]
+    assert win.actions_["step"].isEnabled()
+
+
+def test_settings_are_remembered(make_window, qtbot):
+    from PySide6.QtCore import QSettings
+
+    win = make_window()
+    win.resize(1100, 700)
+    win.close()
+    geometry = QSettings("microgpt", "studio").value("window/geometry")
+    assert geometry is not None and len(geometry) > 0
+
+
+def test_close_while_playing_exits_cleanly(tmp_path):
+    script = tmp_path / "close_during_play.py"
+    script.write_text(
+        "import sys, time\n"
+        "from PySide6.QtCore import QTimer\n"
+        "from PySide6.QtWidgets import QApplication\n"
+        "from microgpt import TrainConfig\n"
+        "from microgpt_gui.app import MainWindow\n"
+        "app = QApplication(sys.argv)\n"
+        "win = MainWindow(config=TrainConfig(num_steps=100000), backend='scalar',\n"
+        "                 restore_settings=False)\n"
+        "win.show()\n"
+        "win.worker.run_changed.connect(lambda info: win.play())\n"
+        "t = {}\n"
+        "def close():\n"
+        "    assert win.playing\n"
+        "    t['close'] = time.perf_counter()\n"
+        "    win.close()\n"
+        "    app.quit()\n"
+        "QTimer.singleShot(1500, close)\n"
+        "app.exec()\n"
+        "print('finished', win.thread_.isFinished(), time.perf_counter() - t['close'])\n"
+    )
+    env = {
+        "QT_QPA_PLATFORM": "offscreen",
+        "PATH": "/usr/bin:/bin",
+        "XDG_CONFIG_HOME": str(tmp_path),
+        "HOME": str(tmp_path),
+    }
+    out = subprocess.run(
+        [sys.executable, str(script)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+        cwd=Path(__file__).parent,
+    )
+    assert out.returncode == 0, out.stderr
+    assert "QThread: Destroyed" not in out.stderr
+    flag, seconds = out.stdout.split()[1:]
+    assert flag == "True" and float(seconds) < 2.0
