@@ -25,6 +25,7 @@ class MainWindow(QMainWindow):
     """The window: panes in docks, the toolbar, the status bar; training runs in the worker."""
 
     rendered = Signal(int)  # the panes now show this step
+    run_shown = Signal(object)  # RunInfo: the panes now show this new, reset or loaded run
 
     def __init__(self, docs=None, config=None, backend=None, restore_settings=True):
         super().__init__()
@@ -205,6 +206,7 @@ class MainWindow(QMainWindow):
                 pane.on_reset(info)
         self.sync_toolbar(info)
         self._update_status()
+        self.run_shown.emit(info)
         self.rendered.emit(info.step)
 
     def _on_worker_progressed(self, points) -> None:

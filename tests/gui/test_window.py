@@ -14,7 +14,11 @@ CONFIG = TrainConfig(num_steps=50)
 
 
 def barrier(qtbot, win):
-    """Wait until the worker has handled everything queued before this call."""
+    """Wait until the worker has handled everything queued before this call.
+
+    pytest-qt's blocker on a worker signal returns in the worker's thread, before the
+    GUI thread has handled that signal: check GUI state with waitUntil or GUI signals.
+    """
     with qtbot.waitSignal(win.worker.sampled, timeout=10000):
         win.worker.sample_requested.emit({"n": 1, "temperature": 1.0, "seed": 0})
 
@@ -69,7 +73,8 @@ def test_play_then_pause(make_window, qtbot):
     step = win._step()
     barrier(qtbot, win)
     assert win._step() == step < 50
-    assert win.actions_["step"].isEnabled() and not win.actions_["play"].isChecked()
+    qtbot.waitUntil(lambda: win.actions_["step"].isEnabled())
+    assert not win.actions_["play"].isChecked()
 
 
 def test_play_stops_by_itself_at_num_steps(make_window, qtbot):
@@ -89,8 +94,7 @@ def test_run_n_runs_n_steps(make_window, qtbot, monkeypatch):
         win.worker.playing_changed, timeout=10000, check_params_cb=lambda playing, why: not playing
     ):
         win.actions_["run_n"].trigger()
-    qtbot.waitUntil(lambda: win._step() == 5)
-    assert win.progress.isHidden()
+    qtbot.waitUntil(lambda: win._step() == 5 and win.progress.isHidden())
 
 
 def test_reset_starts_again(make_window, qtbot):
@@ -98,7 +102,7 @@ def test_reset_starts_again(make_window, qtbot):
     for _ in range(2):
         win.actions_["step"].trigger()
     barrier(qtbot, win)
-    with qtbot.waitSignal(win.worker.run_changed, timeout=5000) as blocker:
+    with qtbot.waitSignal(win.run_shown, timeout=5000) as blocker:
         win.actions_["reset"].trigger()
     assert blocker.args[0].step == 0
     assert win.loss.series.n == 0
@@ -147,7 +151,7 @@ def test_sampling_with_a_seed_is_reproducible(make_window, qtbot, docs):
         names.append([s.text for s in blocker.args[0]])
     direct = [s.text for s in Trainer(docs, CONFIG, "scalar").sample(20, 0.5, seed=7)]
     assert names[0] == names[1] == direct
-    assert win.sampling.results.count() == 20
+    qtbot.waitUntil(lambda: win.sampling.results.count() == 20)
 
 
 def test_bad_prefix_gives_an_inline_error(make_window, qtbot):
@@ -202,7 +206,7 @@ def test_checkpoint_round_trip_restores_the_loss_curve(make_window, qtbot, tmp_p
     monkeypatch.setattr(win.dialogs, "ask_open_path", lambda *a: path)
     with qtbot.waitSignal(win.worker.saved, timeout=5000):
         win.actions_["save"].trigger()
-    with qtbot.waitSignal(win.worker.run_changed, timeout=5000):
+    with qtbot.waitSignal(win.run_shown, timeout=5000):
         win.reset()
     assert win.loss.series.n == 0
     with qtbot.waitSignal(win.rendered, timeout=5000, check_params_cb=lambda s: s == 3):
