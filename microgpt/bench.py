@@ -36,8 +36,14 @@ def measure(backend: str, steps: int, warmup: int, data: str | None) -> dict:
         "max_ms": ms[-1],
         "steps_per_s": 1e3 / statistics.median(ms),
         "tokens_per_s": tokens / sum(times),
-        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "peak_rss_mb": _peak_rss_mb(),
     }
+
+
+def _peak_rss_mb() -> float:
+    """Peak resident set size of this process; ru_maxrss is KiB on Linux, bytes on macOS."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 2**20 if sys.platform == "darwin" else peak / 2**10
 
 
 def _in_subprocess(backend: str, args) -> dict:
@@ -92,4 +98,6 @@ def main(args) -> int:
             f"numpy/scalar speed-up: {by['scalar']['median_ms'] / by['numpy']['median_ms']:.0f}x"
             " (ratio of medians)"
         )
+    else:
+        print("numpy/scalar speed-up: run `microgpt bench --backend all` to measure both")
     return 0

@@ -2,6 +2,7 @@
 
 import random
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -34,7 +35,7 @@ class ParamLayout:
             ]
         return cls(tuple(n for n, _ in entries), tuple(s for _, s in entries))
 
-    @property
+    @cached_property
     def offsets(self) -> tuple[int, ...]:
         """Start of each matrix in the flat vector, then the total size."""
         out = [0]
@@ -42,13 +43,13 @@ class ParamLayout:
             out.append(out[-1] + r * c)
         return tuple(out)
 
-    @property
+    @cached_property
     def size(self) -> int:
         return self.offsets[-1]
 
     def split(self, flat: np.ndarray) -> dict[str, np.ndarray]:
         """Views of flat, one (rows, cols) matrix per name."""
-        off = self.offsets
+        off = self.offsets  # cached: split runs five times per step
         return {
             n: flat[off[i] : off[i + 1]].reshape(s)
             for i, (n, s) in enumerate(zip(self.names, self.shapes))
