@@ -13,7 +13,7 @@ EMPTY_TEXT = (
     "character the model should predict next, how likely the model thought it was "
     "(colour: green sure and right, red surprised), and the loss −log p."
 )
-CELL_W, CELL_H, GAP = 92, 84, 6
+CELL_W, MIN_CELL_W, CELL_H, GAP = 92, 58, 84, 6
 
 
 def token_text(i: int, chars) -> str:
@@ -49,14 +49,23 @@ class ExampleStrip(QWidget):
     def sizeHint(self) -> QSize:
         return QSize(GAP + len(self._cells) * (CELL_W + GAP), CELL_H + 2 * GAP)
 
-    minimumSizeHint = sizeHint
+    def minimumSizeHint(self) -> QSize:
+        return QSize(GAP + len(self._cells) * (MIN_CELL_W + GAP), CELL_H + 2 * GAP)
+
+    def _cell_width(self) -> float:
+        """As wide as fits, between MIN_CELL_W and CELL_W (a scroll bar takes the rest)."""
+        n = max(1, len(self._cells))
+        return max(MIN_CELL_W, min(CELL_W, (self.width() - GAP) / n - GAP))
 
     def paintEvent(self, event) -> None:
         qp = QPainter(self)
         qp.setRenderHint(QPainter.Antialiasing)
         base = QFont(self.font())
+        cw = self._cell_width()
+        if cw < 80:
+            base.setPointSizeF(base.pointSizeF() * 0.85)
         for k, (src, dst, p, loss) in enumerate(self._cells):
-            r = QRectF(GAP + k * (CELL_W + GAP), GAP, CELL_W, CELL_H)
+            r = QRectF(GAP + k * (cw + GAP), GAP, cw, CELL_H)
             qp.setPen(QPen(QColor("#888888"), 1))
             qp.setBrush(confidence_colour(p))
             qp.drawRoundedRect(r, 6, 6)
@@ -83,7 +92,7 @@ class ExamplePane(QWidget):
         self.strip = ExampleStrip()
         scroll = QScrollArea()
         scroll.setWidget(self.strip)
-        scroll.setWidgetResizable(False)
+        scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.NoFrame)
         scroll.setMinimumHeight(CELL_H + 2 * GAP + 18)
         scroll.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Fixed)
