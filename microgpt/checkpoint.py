@@ -52,6 +52,9 @@ def save(trainer, path) -> None:
         meta["last"] = {"timings": last.timings, "backend": last.backend, "lr": last.lr}
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
     try:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; a checkpoint is an ordinary file
         with os.fdopen(fd, "wb") as f:
             np.savez(f, meta=np.array(json.dumps(meta)), **arrays)
             f.flush()
@@ -98,7 +101,7 @@ def load(cls, path, backend: str | None = None):
         return _restore(cls, meta, arrays, backend)
     except CheckpointError as e:
         raise CheckpointError(f"{path}: {e}") from None
-    except (ConfigError, KeyError, TypeError, ValueError, IndexError) as e:
+    except (ConfigError, KeyError, TypeError, ValueError, IndexError, AttributeError) as e:
         raise CheckpointError(f"{path}: invalid checkpoint contents ({e})") from None
 
 
@@ -115,7 +118,7 @@ def _restore(cls, meta, arrays, backend):
     trainer.m = _array(arrays, "adam_m", (size,))
     trainer.v = _array(arrays, "adam_v", (size,))
     step = meta["step"]
-    if not isinstance(step, int) or not 0 <= step <= config.num_steps:
+    if isinstance(step, bool) or not isinstance(step, int) or not 0 <= step <= config.num_steps:
         raise CheckpointError(f"step {step!r} is outside 0..{config.num_steps}")
     k = len(trainer.layout.names) + 1
     losses = _array(arrays, "history_loss", (step,))

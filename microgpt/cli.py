@@ -2,6 +2,7 @@
 
 import argparse
 import json
+import math
 import sys
 
 from .config import TrainConfig
@@ -26,13 +27,31 @@ def _print_samples(samples, header=True) -> None:
 
 
 def cmd_train(args) -> int:
+    # checked before training, so a typo does not throw away a finished run
+    if not 0 <= args.samples <= 10_000:
+        raise ValueError(f"--samples must be between 0 and 10000, got {args.samples}")
+    if not (math.isfinite(args.temperature) and args.temperature > 0):
+        raise ValueError(f"--temperature must be a positive number, got {args.temperature}")
     if args.resume:
+        fixed = [
+            f"--{n.replace('_', '-')}"
+            for n in ("data", "seed", "num_steps")
+            if getattr(args, n) is not None
+        ]
+        if fixed:
+            raise ValueError(
+                f"{', '.join(fixed)} cannot change a resumed run "
+                "(its data, seed and schedule are in the checkpoint)"
+            )
         trainer = Trainer.load(args.resume, backend=args.backend)
         if args.lr is not None:
             trainer.set_learning_rate(args.lr)
     else:
-        num_steps = args.num_steps or args.steps or 1000
-        overrides = {"num_steps": num_steps, "seed": args.seed}
+        num_steps = args.num_steps if args.num_steps is not None else args.steps
+        overrides = {
+            "num_steps": 1000 if num_steps is None else num_steps,
+            "seed": 42 if args.seed is None else args.seed,
+        }
         if args.lr is not None:
             overrides["learning_rate"] = args.lr
         trainer = Trainer(_docs(args.data), TrainConfig(**overrides), args.backend or "scalar")
@@ -98,7 +117,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     t.add_argument("--steps", type=int, help="train until this step (default: num_steps)")
     t.add_argument("--num-steps", type=int, help="length of the lr schedule (default: --steps)")
-    t.add_argument("--seed", type=int, default=42)
+    t.add_argument("--seed", type=int, help="default 42")
     t.add_argument("--lr", type=float, help="base learning rate (default 0.01)")
     t.add_argument("--backend", choices=BACKENDS, help="scalar (exact, slow) or numpy (fast)")
     t.add_argument("--samples", type=int, default=20, help="names to generate at the end")

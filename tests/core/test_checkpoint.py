@@ -1,0 +1,365 @@
+"""Checkpoints: bit-identical resume, atomic save, and a CheckpointError for every bad file."""
+
+import io
+import json
+import pickle
+import random
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from microgpt import CheckpointError, TrainConfig, Trainer, default_docs
+
+CFG = TrainConfig(n_embd=8, n_head=2, block_size=8, num_steps=20)
+
+
+@pytest.fixture(scope="module")
+def docs():
+    return default_docs()
+
+
+@pytest.fixture(scope="module")
+def saved(docs, tmp_path_factory):
+    """A checkpoint after 3 steps, and the trainer that wrote it."""
+    t = Trainer(docs, CFG)
+    for _ in range(3):
+        t.step()
+    path = tmp_path_factory.mktemp("ckpt") / "run.npz"
+    t.save(path)
+    return path, t
+
+
+def state_of(t):
+    """Everything a load must not touch, as comparable plain data."""
+    return (
+        t.params.tolist(),
+        t.m.tolist(),
+        t.v.tolist(),
+        t.step_count,
+        list(t.history),
+        t.rng.getstate(),
+        list(t.docs),
+        t.config,
+    )
+
+
+def assert_reports_equal(a, b):
+    for name in ("step", "num_steps", "loss", "lr", "doc", "tokens", "backend", "chars", "config"):
+        assert getattr(a, name) == getattr(b, name), name
+    assert a.grad_norms == b.grad_norms
+    for name in ("target_probs", "position_losses", "attention"):
+        assert np.array_equal(getattr(a, name), getattr(b, name)), name
+    for name in ("params", "grads", "adam_m", "adam_v", "updates"):
+        da, db = getattr(a, name), getattr(b, name)
+        assert list(da) == list(db)
+        assert all(np.array_equal(da[k], db[k]) for k in da), name
+
+
+# --- resume -----------------------------------------------------------------------------
+
+
+def test_resume_is_bit_identical(docs, tmp_path):
+    straight = Trainer(docs, CFG)
+    losses_straight = [straight.step().loss for _ in range(20)]
+    samples_straight = [s.text for s in straight.sample(8)]  # seed None: the run's own stream
+
+    first = Trainer(docs, CFG)
+    losses = [first.step().loss for _ in range(10)]
+    path = tmp_path / "half.npz"
+    first.save(path)
+    resumed = Trainer.load(path)
+    assert resumed.step_count == 10
+    assert resumed.history == first.history
+    assert_reports_equal(resumed.last_report, first.last_report)
+    assert resumed.rng.getstate() == first.rng.getstate()
+    assert resumed.docs == first.docs and resumed.config == first.config
+    losses += [resumed.step().loss for _ in range(10)]
+
+    assert losses == losses_straight
+    assert resumed.params.tolist() == straight.params.tolist()
+    assert resumed.history == straight.history
+    assert [s.text for s in resumed.sample(8)] == samples_straight
+
+
+def test_resume_of_a_fresh_run(docs, tmp_path):
+    t = Trainer(docs, CFG)
+    t.save(tmp_path / "zero.npz")
+    loaded = Trainer.load(tmp_path / "zero.npz")
+    assert (loaded.step_count, loaded.history, loaded.last_report) == (0, [], None)
+    assert [loaded.step().loss for _ in range(2)] == [t.step().loss for _ in range(2)]
+
+
+def test_load_with_another_backend_name_is_checked(saved):
+    path, _ = saved
+    with pytest.raises(ValueError, match="backend"):
+        Trainer.load(path, backend="cuda")
+
+
+# --- atomic save --------------------------------------------------------------------------
+
+
+def test_save_leaves_no_temp_files_and_replaces_an_existing_file(docs, tmp_path):
+    t = Trainer(docs, CFG)
+    path = tmp_path / "run.npz"
+    t.save(path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run.npz"]
+    t.step()
+    t.step()
+    t.save(path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run.npz"]
+    assert Trainer.load(path).step_count == 2
+
+
+def test_save_keeps_the_exact_path_without_npz_suffix(docs, tmp_path):
+    t = Trainer(docs, CFG)
+    t.save(tmp_path / "ckpt")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ckpt"]
+    assert Trainer.load(tmp_path / "ckpt").params.tolist() == t.params.tolist()
+
+
+def test_failed_save_keeps_the_old_file_and_no_temp(docs, tmp_path, monkeypatch):
+    t = Trainer(docs, CFG)
+    path = tmp_path / "run.npz"
+    t.save(path)
+    old = path.read_bytes()
+    t.step()
+
+    def broken_savez(f, **arrays):
+        f.write(b"PK\x03\x04 half a zip")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(np, "savez", broken_savez)
+    with pytest.raises(OSError):
+        t.save(path)
+    assert path.read_bytes() == old
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run.npz"]
+
+
+# --- bad checkpoints ----------------------------------------------------------------------
+
+
+def read_ckpt(path):
+    with np.load(path, allow_pickle=False) as z:
+        arrays = {k: z[k] for k in z.files}
+    return json.loads(str(arrays.pop("meta"))), arrays
+
+
+def write_ckpt(path, meta, arrays):
+    np.savez(path, meta=np.array(json.dumps(meta)), **arrays)
+
+
+def expect_checkpoint_error(path, victim):
+    """Loading path fails with a CheckpointError naming it; the trainer in memory is untouched."""
+    before = state_of(victim)
+    with pytest.raises(CheckpointError) as info:
+        Trainer.load(path)
+    assert isinstance(info.value, ValueError)
+    assert str(path) in str(info.value)
+    assert state_of(victim) == before
+    return str(info.value)
+
+
+def test_missing_file(saved, tmp_path):
+    expect_checkpoint_error(tmp_path / "nope.npz", saved[1])
+
+
+def test_a_folder(saved, tmp_path):
+    expect_checkpoint_error(tmp_path, saved[1])
+
+
+@pytest.mark.parametrize("keep", [0, 10, 0.5, -22])
+def test_truncated_file(saved, tmp_path, keep):
+    path, victim = saved
+    raw = path.read_bytes()
+    cut = raw[: int(len(raw) * keep)] if isinstance(keep, float) else raw[:keep]
+    bad = tmp_path / "cut.npz"
+    bad.write_bytes(cut)
+    expect_checkpoint_error(bad, victim)
+
+
+def test_random_bytes(saved, tmp_path):
+    bad = tmp_path / "noise.npz"
+    bad.write_bytes(random.Random(0).randbytes(5000))
+    expect_checkpoint_error(bad, saved[1])
+
+
+def test_plain_text_file(saved, tmp_path):
+    bad = tmp_path / "names.txt"
+    bad.write_text("emma\nolivia\n")
+    expect_checkpoint_error(bad, saved[1])
+
+
+def test_npz_without_our_metadata(saved, tmp_path):
+    bad = tmp_path / "foreign.npz"
+    np.savez(bad, params=np.zeros(10), weights=np.ones((3, 3)))
+    expect_checkpoint_error(bad, saved[1])
+
+
+def test_npy_file(saved, tmp_path):
+    bad = tmp_path / "params.npy"
+    np.save(bad, saved[1].params)
+    expect_checkpoint_error(bad, saved[1])
+
+
+class _Tripwire:
+    """Unpickling this creates a file: proof that a load ran pickle."""
+
+    def __init__(self, marker):
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return (Path.touch, (Path(self.marker),))
+
+
+def test_pickle_bearing_npz_is_refused_without_unpickling(saved, tmp_path):
+    path, victim = saved
+    meta, arrays = read_ckpt(path)
+    marker = tmp_path / "pickle-ran"
+    arrays["params"] = np.array([_Tripwire(marker)], dtype=object)  # np.savez pickles this
+    bad = tmp_path / "pickled.npz"
+    write_ckpt(bad, meta, arrays)
+    assert b"pickle-ran" in bad.read_bytes()
+    expect_checkpoint_error(bad, victim)
+    assert not marker.exists()
+
+
+def test_pickled_metadata_is_refused(saved, tmp_path):
+    path, victim = saved
+    meta, arrays = read_ckpt(path)
+    buf = io.BytesIO()
+    np.save(buf, np.array([meta], dtype=object), allow_pickle=True)
+    bad = tmp_path / "pickled-meta.npz"
+    with zipfile.ZipFile(bad, "w") as z:
+        z.writestr("meta.npy", buf.getvalue())
+        for name, a in arrays.items():
+            b = io.BytesIO()
+            np.save(b, a)
+            z.writestr(f"{name}.npy", b.getvalue())
+    expect_checkpoint_error(bad, victim)
+
+
+def test_raw_pickle_file(saved, tmp_path):
+    bad = tmp_path / "raw.pkl"
+    bad.write_bytes(pickle.dumps({"params": [1.0, 2.0]}))
+    expect_checkpoint_error(bad, saved[1])
+
+
+def _tampered_arrays(name, fn):
+    return pytest.param(name, fn, id=name)
+
+
+ARRAY_TAMPERING = [
+    ("params too short", lambda a: a.update(params=a["params"][:-1])),
+    ("params 2-d", lambda a: a.update(params=a["params"].reshape(2, -1))),
+    ("params float32", lambda a: a.update(params=a["params"].astype(np.float32))),
+    ("params ints", lambda a: a.update(params=np.zeros(a["params"].shape, dtype=np.int64))),
+    ("params strings", lambda a: a.update(params=np.array(["x"] * a["params"].size))),
+    ("params NaN", lambda a: a["params"].__setitem__(5, np.nan)),
+    ("adam_m inf", lambda a: a["adam_m"].__setitem__(0, np.inf)),
+    ("adam_v missing", lambda a: a.pop("adam_v")),
+    ("params missing", lambda a: a.pop("params")),
+    ("history too long", lambda a: a.update(history_loss=np.zeros(7))),
+    ("grad norms wrong", lambda a: a.update(history_grad_norms=np.zeros((3, 2)))),
+    ("last_grads short", lambda a: a.update(last_grads=a["last_grads"][:3])),
+    ("last_attention wrong", lambda a: a.update(last_attention=np.zeros((1, 1, 1, 1)))),
+]
+
+
+@pytest.mark.parametrize(("what", "tamper"), ARRAY_TAMPERING, ids=[w for w, _ in ARRAY_TAMPERING])
+def test_wrong_arrays(saved, tmp_path, what, tamper):
+    path, victim = saved
+    meta, arrays = read_ckpt(path)
+    tamper(arrays)
+    bad = tmp_path / "bad.npz"
+    write_ckpt(bad, meta, arrays)
+    expect_checkpoint_error(bad, victim)
+
+
+def _set(*keys_and_value):
+    *keys, value = keys_and_value
+
+    def tamper(meta):
+        d = meta
+        for k in keys[:-1]:
+            d = d[k]
+        d[keys[-1]] = value
+
+    return tamper
+
+
+META_TAMPERING = [
+    ("step negative", _set("step", -1)),
+    ("step past the schedule", _set("step", 21)),
+    ("step string", _set("step", "3")),
+    ("step float", _set("step", 3.0)),
+    ("step bool", _set("step", True)),
+    ("step null", _set("step", None)),
+    ("step other than history", _set("step", 2)),
+    ("rng state short", lambda m: m["rng"].update(state=m["rng"]["state"][:-1])),
+    ("rng state too big", lambda m: m["rng"]["state"].__setitem__(3, 2**32)),
+    ("rng state negative", lambda m: m["rng"]["state"].__setitem__(3, -1)),
+    ("rng index out of range", lambda m: m["rng"]["state"].__setitem__(624, 10**6)),
+    ("rng state strings", lambda m: m["rng"].update(state=["1"] * 625)),
+    ("rng state not a list", _set("rng", "state", 12345)),
+    ("rng version", _set("rng", "version", 99)),
+    ("rng gauss_next", _set("rng", "gauss_next", "x")),
+    ("rng missing", lambda m: m.pop("rng")),
+    ("rng a list", _set("rng", [1, 2, 3])),
+    ("format", _set("format", "something-else")),
+    ("version", _set("version", 2)),
+    ("config invalid", _set("config", "n_embd", 0)),
+    ("config unknown field", _set("config", "dropout", 0.1)),
+    ("config not a dict", _set("config", [1, 2])),
+    ("config num_steps smaller", _set("config", "num_steps", 2)),
+    ("chars", _set("chars", ["a", "b"])),
+    ("docs empty", _set("docs", [])),
+    ("docs not strings", _set("docs", [1, 2, 3])),
+    ("docs a string", _set("docs", "emma")),
+    ("backend", _set("backend", "cuda")),
+    ("last timings a list", _set("last", "timings", [1, 2])),
+    ("last timings strings", _set("last", "timings", {"forward": "fast"})),
+    ("last a string", _set("last", "oops")),
+]
+
+
+@pytest.mark.parametrize(("what", "tamper"), META_TAMPERING, ids=[w for w, _ in META_TAMPERING])
+def test_tampered_metadata(saved, tmp_path, what, tamper):
+    path, victim = saved
+    meta, arrays = read_ckpt(path)
+    tamper(meta)
+    bad = tmp_path / "bad.npz"
+    write_ckpt(bad, meta, arrays)
+    expect_checkpoint_error(bad, victim)
+
+
+@pytest.mark.parametrize("meta", ['"just a string"', "[1, 2]", "{not json", "null"])
+def test_metadata_that_is_not_an_object(saved, tmp_path, meta):
+    path, victim = saved
+    _, arrays = read_ckpt(path)
+    bad = tmp_path / "bad.npz"
+    np.savez(bad, meta=np.array(meta), **arrays)
+    expect_checkpoint_error(bad, victim)
+
+
+def test_untampered_copy_loads(saved, tmp_path):
+    # the tampering helpers themselves produce a loadable file when nothing is changed
+    path, victim = saved
+    meta, arrays = read_ckpt(path)
+    good = tmp_path / "good.npz"
+    write_ckpt(good, meta, arrays)
+    loaded = Trainer.load(good)
+    assert state_of(loaded)[:5] == state_of(victim)[:5]
+
+
+def test_step_true_is_not_step_one(docs, tmp_path):
+    # JSON true is a bool, and bool is an int in Python: it must not pass as step 1
+    t = Trainer(docs, CFG)
+    t.step()
+    path = tmp_path / "one.npz"
+    t.save(path)
+    meta, arrays = read_ckpt(path)
+    meta["step"] = True
+    write_ckpt(path, meta, arrays)
+    expect_checkpoint_error(path, t)
