@@ -1,0 +1,286 @@
+"""GradientsPane: a heatmap per parameter matrix, a cell inspector, and the grad-norm history."""
+
+import numpy as np
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QScrollArea,
+    QSplitter,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from microgpt import RunInfo, StepPoint, StepReport
+
+from .. import theme
+from .grad_norms import GradNormsPlot
+from .gradients_heatmap import MIN_WIDTH_PX, MatrixHeatmap
+from .gradients_inspector import ParamInspector
+
+# key, combo text, hint under the controls
+VIEWS = (
+    (
+        "grad",
+        "gradient",
+        "Red: the loss grows if this number grows; blue: it shrinks. "
+        "Outlined: rows this example used.",
+    ),
+    (
+        "value",
+        "value (after the step)",
+        "The model's numbers themselves after this step: red positive, blue negative.",
+    ),
+    (
+        "update",
+        "update (this step's change)",
+        "How much this step moved each number: red up, "
+        "blue down. Adam moves every number about the same small amount.",
+    ),
+    (
+        "mean_abs",
+        "average size of the gradient",
+        "Size of the gradient averaged over the last "
+        "~10 steps shown: bright cells are pushed hard and often.",
+    ),
+)
+MEAN_DECAY = 0.9  # running mean of |grad|: ema = 0.9·ema + 0.1·|grad| per report, / (1 − 0.9^k)
+EMPTY_TEXT = (
+    "Press Step (S) or Play (Space) to train.\n\nAfter each step, the gradient of "
+    "every one of the model's {count} numbers appears here, one heatmap per matrix "
+    "({names}). Red: the loss would grow if that number grew; blue: it would shrink; "
+    "white: no effect. Click a cell to see how Adam moved it."
+)
+
+
+class HeatmapGrid(QWidget):
+    """Heatmaps in as many columns as fit; a wide matrix takes a whole row."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.grid = QGridLayout(self)
+        self.grid.setContentsMargins(0, 0, 0, 0)
+        self.grid.setSpacing(4)
+        self.maps: list[MatrixHeatmap] = []
+        self._columns = 0
+
+    def set_maps(self, maps: list[MatrixHeatmap]) -> None:
+        for old in self.maps:
+            self.grid.removeWidget(old)
+            old.deleteLater()
+        self.maps, self._columns = maps, 0
+        self._relayout()
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._relayout()
+
+    def _relayout(self) -> None:
+        columns = max(1, self.width() // (MIN_WIDTH_PX + 40))
+        if columns == self._columns:
+            return
+        self._columns = columns
+        for w in self.maps:
+            self.grid.removeWidget(w)
+        row, col = 0, 0
+        for w in self.maps:
+            rows, cols = w.shape
+            span = columns if cols > 2 * rows else 1
+            if col + span > columns:
+                row, col = row + 1, 0
+            self.grid.addWidget(w, row, col, 1, span, Qt.AlignTop)
+            row, col = (row + 1, 0) if col + span >= columns else (row, col + span)
+        self.grid.setRowStretch(row + 1, 1)
+
+
+class GradientsPane(QWidget):
+    """Renders StepReports: heatmaps (setImage per report), inspector, grad-norm history."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.report: StepReport | None = None
+        self.info: RunInfo | None = None
+        self.heatmaps: dict[str, MatrixHeatmap] = {}
+        self._built: tuple | None = None  # (shapes, chars) the heatmaps were built for
+        self.selected: tuple[str, int, int] | None = None
+        self._mean_abs: dict[str, np.ndarray] = {}
+        self._mean_count = 0
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(self._build_controls())
+        layout.addWidget(self.hint)
+        layout.addWidget(self._build_body(), 1)
+
+    def _build_body(self) -> QSplitter:
+        """(heatmaps or the empty text | inspector) above the grad-norm history."""
+        self.empty = QLabel(
+            EMPTY_TEXT.format(count="4,192", names="wte, wpe, lm_head, …"),
+            objectName="gradients_empty",
+            wordWrap=True,
+            alignment=Qt.AlignCenter,
+        )
+        self.empty.setStyleSheet(f"color: {theme.MUTED.name()}; padding: 16px")
+        self.grid = HeatmapGrid()
+        self.scroll = QScrollArea(objectName="gradients_scroll", widgetResizable=True)
+        self.scroll.setWidget(self.grid)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.empty)
+        self.stack.addWidget(self.scroll)
+        self.inspector = ParamInspector()
+        side = QScrollArea(widgetResizable=True, minimumWidth=230)
+        side.setWidget(self.inspector)
+        top = QSplitter(Qt.Horizontal, childrenCollapsible=False)
+        top.addWidget(self.stack)
+        top.addWidget(side)
+        top.setStretchFactor(0, 1)
+        self.norms = GradNormsPlot()
+        self.norms.setMinimumHeight(110)
+        self.splitter = QSplitter(Qt.Vertical, childrenCollapsible=False)
+        self.splitter.addWidget(top)
+        self.splitter.addWidget(self.norms)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([350, 150])
+        return self.splitter
+
+    def _build_controls(self) -> QHBoxLayout:
+        self.view = QComboBox(objectName="gradients_view")
+        for key, text, _ in VIEWS:
+            self.view.addItem(text, key)
+        self.view.setToolTip("What the colours show")
+        self.view.currentIndexChanged.connect(self._on_view_changed)
+        self.shared = QCheckBox("one scale for all", objectName="gradients_shared_scale")
+        self.shared.setToolTip(
+            "Off: each matrix has its own colour scale (see its colour bar).\n"
+            "On: one scale for every matrix, so they can be compared."
+        )
+        self.shared.toggled.connect(self._on_shared_toggled)
+        self.goto = QComboBox(objectName="gradients_goto")
+        self.goto.setToolTip("Scroll to a matrix")
+        self.goto.setSizeAdjustPolicy(QComboBox.AdjustToContents)
+        self.goto.activated.connect(self._on_goto_activated)
+        self.goto.setEnabled(False)
+        self.hint = QLabel(VIEWS[0][2], objectName="gradients_hint", wordWrap=True)
+        self.hint.setStyleSheet(f"color: {theme.MUTED.name()}")
+        row = QHBoxLayout()
+        for w in (QLabel("show"), self.view, self.shared, QLabel("go to"), self.goto):
+            row.addWidget(w)
+        row.addStretch(1)
+        return row
+
+    @property
+    def view_key(self) -> str:
+        return self.view.currentData()
+
+    # --- pane protocol ---------------------------------------------------------------
+
+    def on_reset(self, info: RunInfo) -> None:
+        """A new, reset or loaded run: one heatmap per matrix, grad-norm history restored."""
+        self.info, self.report, self.selected = info, None, None
+        self._mean_abs, self._mean_count = {}, 0
+        self.inspector.clear()
+        shapes = dict(zip(info.param_names, info.param_shapes))
+        if (shapes, tuple(info.chars)) == self._built:  # same run shape: keep the items
+            for heatmap in self.heatmaps.values():
+                heatmap.set_selected(None)
+        else:
+            self._build_heatmaps(shapes, info.chars)
+        self.stack.setCurrentWidget(self.empty)
+        self.norms.reset(info.param_names, info.config.n_layer, info.history)
+
+    def _build_heatmaps(self, shapes: dict[str, tuple[int, int]], chars) -> None:
+        """One MatrixHeatmap per matrix (only on reset, never per report)."""
+        self._built = (dict(shapes), tuple(chars))
+        maps = [MatrixHeatmap(name, shape, chars) for name, shape in shapes.items()]
+        for m in maps:
+            m.cell_clicked.connect(self._on_heatmap_cell_clicked)
+        self.heatmaps = {m.name: m for m in maps}
+        self.grid.set_maps(maps)
+        self._apply_colormap()
+        self.goto.clear()
+        self.goto.addItems([f"{n}  {r}×{c}" for n, (r, c) in shapes.items()])
+        self.goto.setEnabled(bool(shapes))
+        count = sum(r * c for r, c in shapes.values())
+        names = ", ".join(list(shapes)[:3]) + ", …"
+        self.empty.setText(EMPTY_TEXT.format(count=f"{count:,}", names=names))
+
+    def on_points(self, points: list[StepPoint]) -> None:
+        self.norms.extend(points)
+
+    def on_report(self, report: StepReport) -> None:
+        """Refresh every heatmap in place (setImage) and the inspected cell."""
+        shapes = {name: g.shape for name, g in report.grads.items()}
+        if shapes != {name: m.shape for name, m in self.heatmaps.items()}:  # no on_reset yet
+            self._build_heatmaps(shapes, report.chars)
+            self._mean_abs, self._mean_count, self.selected = {}, 0, None
+        self.report = report
+        self._update_mean_abs(report)
+        self._refresh()
+        if self.stack.currentWidget() is not self.scroll:
+            self.stack.setCurrentWidget(self.scroll)
+        if self.selected is not None:
+            self.inspector.show_cell(report, *self.selected)
+
+    # --- drawing ---------------------------------------------------------------------
+
+    def _update_mean_abs(self, report: StepReport) -> None:
+        # over the reports this pane received: during Play the window coalesces reports,
+        # so a few steps between two reports are not in the average
+        d = MEAN_DECAY
+        for name, g in report.grads.items():
+            self._mean_abs[name] = d * self._mean_abs.get(name, 0.0) + (1 - d) * np.abs(g)
+        self._mean_count += 1
+
+    def matrix(self, name: str) -> np.ndarray:
+        """The array the current view shows for one matrix."""
+        r, key = self.report, self.view_key
+        if key == "mean_abs":
+            return self._mean_abs[name] / (1 - MEAN_DECAY**self._mean_count)  # debiased
+        return {"grad": r.grads, "value": r.params, "update": r.updates}[key][name]
+
+    def _refresh(self) -> None:
+        if self.report is None or not self.heatmaps:
+            return
+        data = {name: self.matrix(name) for name in self.heatmaps}
+        limits = {name: float(np.abs(a).max()) for name, a in data.items()}
+        shared = max(limits.values())
+        for name, heatmap in self.heatmaps.items():
+            limit = shared if self.shared.isChecked() else limits[name]
+            heatmap.set_image(data[name], limit if limit > 0 else 1e-12)
+        n, inputs = self.report.n, self.report.tokens[: self.report.n]
+        for name, rows in (("wte", set(inputs)), ("wpe", range(n))):
+            if name in self.heatmaps:
+                self.heatmaps[name].set_outlined_rows(rows)
+
+    def _apply_colormap(self) -> None:
+        sequential = self.view_key == "mean_abs"  # magnitudes: 0 .. max, not centred at 0
+        cmap = theme.sequential_colormap() if sequential else theme.diverging_colormap()
+        for heatmap in self.heatmaps.values():
+            heatmap.set_colormap(cmap, sequential)
+
+    # --- events ----------------------------------------------------------------------
+
+    def _on_view_changed(self, index: int) -> None:
+        self.hint.setText(VIEWS[index][2])
+        self._apply_colormap()
+        self._refresh()
+
+    def _on_shared_toggled(self, _on: bool) -> None:
+        self._refresh()
+
+    def _on_goto_activated(self, index: int) -> None:
+        names = list(self.heatmaps)
+        if 0 <= index < len(names):
+            self.scroll.verticalScrollBar().setValue(self.heatmaps[names[index]].y())
+
+    def _on_heatmap_cell_clicked(self, name: str, row: int, col: int) -> None:
+        self.selected = (name, row, col)
+        for other in self.heatmaps.values():
+            other.set_selected((row, col) if other.name == name else None)
+        if self.report is not None:
+            self.inspector.show_cell(self.report, name, row, col)
