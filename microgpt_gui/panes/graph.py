@@ -1,0 +1,288 @@
+"""GraphPane: type a small expression, see its Value graph, click a node for its gradient.
+
+The pane holds the ExprEditor (presets + program), the GraphView (objectName graph_view),
+a step-through bar for the forward and backward passes, a legend, and the NodeInspector
+(objectName node_inspector). The numbers come from microgpt.expr, the same Value the GPT
+trains with; the pane never evaluates text itself.
+"""
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QSpinBox,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from microgpt.expr import PRESETS, ExprError, ExprGraph, evaluate
+
+from .. import theme
+from .graph_editor import ExprEditor
+from .graph_inspector import NodeInspector
+from .graph_items import KIND_COLOURS
+from .graph_steps import StepThrough
+from .graph_view import GraphView
+
+DEFAULT_PRESET = "micrograd classic"
+KEPT_NOTE = "The graph shows the last program that worked."
+
+
+def legend_html() -> str:
+    swatch = "<span style='background:{c}; color:{c}'>&nbsp;■■&nbsp;</span> {t}"
+    words = {"data": "data input", "weight": "weight (param)", "intermediate": "intermediate"}
+    words["output"] = "output"
+    parts = [swatch.format(c=KIND_COLOURS[k].name(), t=t) for k, t in words.items()]
+    parts.append("box: name | value | grad &nbsp; ◯ operation &nbsp; hover an arrow: local grad")
+    return " &nbsp; ".join(parts)
+
+
+class GraphPane(QWidget):
+    """Expression editor, computation graph, step-through and node inspector in one pane."""
+
+    node_selected = Signal(int)  # index into graph.nodes
+    graph_built = Signal(object)  # ExprGraph, after every successful build or nudge
+    build_failed = Signal(object)  # ExprError; the previous graph stays on screen
+    playback_finished = Signal()  # Play reached the end of the backward pass
+
+    def __init__(self, parent=None, preset: str | None = DEFAULT_PRESET):
+        super().__init__(parent)
+        self.graph: ExprGraph | None = None
+        self.overrides: dict[int, float] = {}  # nudged leaves: node index -> value
+        self.steps: StepThrough | None = None
+        self.editor = ExprEditor()
+        self.view = GraphView()
+        self.inspector = NodeInspector()
+        self.status = QLabel(objectName="graph_status", wordWrap=True)
+        self.legend = QLabel(legend_html(), objectName="graph_legend", wordWrap=True)
+        self.legend.setStyleSheet(f"color: {theme.MUTED.name()};")
+        self._timer = QTimer(self)
+        self._timer.timeout.connect(self._on_timer_timeout)
+        self._make_step_bar()
+        self._layout()
+        self.editor.build_requested.connect(self._on_editor_build_requested)
+        self.view.node_selected.connect(self._on_view_node_selected)
+        self.inspector.nudged.connect(self._on_inspector_nudged)
+        self.inspector.nudges_reset.connect(self.reset_nudges)
+        if preset is not None:
+            self.load_preset(preset)
+        self._after_change()
+
+    def _make_step_bar(self) -> None:
+        def button(name, text, tip, slot):
+            b = QPushButton(text, objectName=name, toolTip=tip)
+            b.clicked.connect(slot)
+            return b
+
+        self.restart_button = button(
+            "graph_restart", "⟲ Restart", "Forget all values and gradients", self.restart
+        )
+        self.forward_button = button(
+            "graph_forward", "Forward ▶", "Compute the next value", self.step_forward
+        )
+        self.backward_button = button(
+            "graph_backward", "◀ Backward", "Pass back the next gradient", self.step_backward
+        )
+        self.play_button = button(
+            "graph_play", "Play", "Animate both passes; again to pause", self.toggle_play
+        )
+        self.fit_button = button("graph_fit", "Fit", "Frame the whole graph (0)", self.view.fit)
+        self.speed = QSpinBox(objectName="graph_speed", minimum=1, maximum=50, value=3)
+        self.speed.setSuffix(" steps/s")
+        self.speed.setToolTip("Play speed")
+        self.speed.valueChanged.connect(self._on_speed_changed)
+
+    def _layout(self) -> None:
+        bar = QHBoxLayout()
+        bar.setContentsMargins(0, 0, 0, 0)
+        for w in (self.restart_button, self.forward_button, self.backward_button):
+            bar.addWidget(w)
+        bar.addWidget(self.play_button)
+        bar.addWidget(self.speed)
+        bar.addStretch(1)
+        bar.addWidget(self.fit_button)
+        top = QWidget()
+        tv = QVBoxLayout(top)
+        tv.setContentsMargins(0, 0, 0, 0)
+        tv.setSpacing(2)
+        tv.addLayout(bar)
+        tv.addWidget(self.status)
+        tv.addWidget(self.view, 1)
+        tv.addWidget(self.legend)
+        scroll = QScrollArea(widgetResizable=True)
+        scroll.setWidget(self.inspector)
+        bottom = QSplitter(Qt.Horizontal)
+        bottom.addWidget(self.editor)
+        bottom.addWidget(scroll)
+        bottom.setStretchFactor(0, 2)
+        bottom.setStretchFactor(1, 3)
+        bottom.setSizes([380, 520])
+        split = QSplitter(Qt.Vertical, objectName="graph_split")
+        split.addWidget(top)
+        split.addWidget(bottom)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(split)
+
+    # --- building ---------------------------------------------------------------------
+
+    def load_preset(self, name: str) -> bool:
+        """Show preset `name` (see microgpt.expr.PRESETS) and build it."""
+        self.editor.set_source(dict(PRESETS)[name])
+        items = self.editor.presets.findItems(name, Qt.MatchExactly)
+        if items:
+            self.editor.presets.setCurrentItem(items[0])
+        return self.build()
+
+    def set_source(self, source: str) -> bool:
+        self.editor.set_source(source)
+        return self.build()
+
+    def source(self) -> str:
+        return self.editor.source()
+
+    def build(self) -> bool:
+        """Build the editor's program now; on error keep the old graph and explain inline."""
+        self.editor.request_build()
+        return self.graph is not None and self.graph.source == self.source()
+
+    def _on_editor_build_requested(self, source: str) -> None:
+        if self.graph is not None and source == self.graph.source and not self.overrides:
+            self.editor.show_error(None, self._unused_note(self.graph))
+            return
+        try:
+            graph = evaluate(source)
+        except ExprError as exc:
+            self.editor.show_error(exc, KEPT_NOTE if self.graph is not None else "")
+            self.build_failed.emit(exc)
+            return
+        self.pause()
+        self.overrides = {}
+        self.editor.show_error(None, self._unused_note(graph))
+        self.graph = graph
+        self.steps = StepThrough(graph)
+        self.view.set_graph(graph)
+        self._after_change()
+        self.graph_built.emit(graph)
+
+    def _unused_note(self, graph: ExprGraph) -> str:
+        if not graph.unused:
+            return ""
+        names = ", ".join(graph.unused)
+        return f"Not drawn: {names} (the output does not depend on it)."
+
+    def _after_change(self) -> None:
+        """Refresh inspector, status and buttons after a build, nudge or step."""
+        i = self.view.selected
+        self.inspector.show_node(self.graph, i)
+        self.status.setText(self.steps.text if self.steps else "")
+        buttons = (self.restart_button, self.forward_button, self.backward_button)
+        for button in (*buttons, self.play_button):
+            button.setEnabled(self.steps is not None)
+
+    # --- selection and nudges -------------------------------------------------------
+
+    def select_node(self, i: int) -> None:
+        self.view.select(i)
+
+    def _on_view_node_selected(self, i: int) -> None:
+        self.inspector.show_node(self.graph, i)
+        self.node_selected.emit(i)
+
+    def nudge(self, i: int, value: float) -> bool:
+        """Set leaf i's forward value (not the program text) and re-evaluate everything."""
+        overrides = {**self.overrides, i: value}
+        try:
+            graph = evaluate(self.graph.source, overrides)
+        except ExprError as exc:
+            self.editor.show_error(exc, f"(with the nudge to {value:g}; other values are kept)")
+            self.build_failed.emit(exc)
+            return False
+        self.pause()
+        self.overrides, self.graph = overrides, graph
+        self.editor.show_error(None, "Nudged: the program text is unchanged. Undo nudges resets.")
+        self.steps = StepThrough(graph)
+        self._show_steps()
+        self.graph_built.emit(graph)
+        return True
+
+    def _on_inspector_nudged(self, i: int, value: float) -> None:
+        self.nudge(i, value)
+
+    def reset_nudges(self) -> None:
+        """Every leaf back to the value written in the program."""
+        if not self.overrides:
+            return
+        self.overrides = {}
+        graph = evaluate(self.graph.source)
+        self.graph, self.steps = graph, StepThrough(graph)
+        self.editor.show_error(None, self._unused_note(graph))
+        self._show_steps()
+        self.graph_built.emit(graph)
+
+    # --- step-through -----------------------------------------------------------------
+
+    def restart(self) -> None:
+        """Hide every value and gradient, ready to step the forward pass."""
+        if self.steps is None:
+            return
+        self.pause()
+        self.steps.restart()
+        self._show_steps()
+
+    def step_forward(self) -> bool:
+        ok = self.steps is not None and self.steps.advance_forward()
+        self._show_steps()
+        return ok
+
+    def step_backward(self) -> bool:
+        ok = self.steps is not None and self.steps.advance_backward()
+        self._show_steps()
+        return ok
+
+    def show_all(self) -> None:
+        if self.steps is not None:
+            self.pause()
+            self.steps.finish()
+            self._show_steps()
+
+    def toggle_play(self) -> None:
+        if self._timer.isActive():
+            self.pause()
+        else:
+            self.play()
+
+    def play(self) -> None:
+        if self.steps is None:
+            return
+        if self.steps.at_end:
+            self.steps.restart()
+        self._timer.start(round(1000 / self.speed.value()))
+        self.play_button.setText("Pause")
+        self._show_steps()
+
+    def pause(self) -> None:
+        self._timer.stop()
+        self.play_button.setText("Play")
+
+    def _on_timer_timeout(self) -> None:
+        self.steps.advance()
+        if self.steps.at_end:
+            self.pause()
+        self._show_steps()
+        if self.steps.at_end:
+            self.playback_finished.emit()
+
+    def _on_speed_changed(self, value: int) -> None:
+        if self._timer.isActive():
+            self._timer.setInterval(round(1000 / value))
+
+    def _show_steps(self) -> None:
+        if self.steps is not None:
+            self.view.show_steps(self.steps)
+        self._after_change()

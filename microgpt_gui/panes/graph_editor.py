@@ -1,0 +1,112 @@
+"""ExprEditor: the preset list, the program text and its error line."""
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QFontDatabase, QKeySequence, QShortcut, QTextCursor
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from microgpt.expr import PRESETS, ExprError
+
+from .. import theme
+
+TYPING_PAUSE_MS = 500  # rebuild this long after the last keystroke
+HINT = (
+    "One <i>name = expression</i> per line; the last is the output. "
+    "<i>param(2.0)</i> marks a weight. Ctrl+Enter builds."
+)
+
+
+class ExprEditor(QWidget):
+    """Presets (one click each) and a program editor that asks for a rebuild as you type."""
+
+    build_requested = Signal(str)  # the program text
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.presets = QListWidget(objectName="graph_presets")
+        self.presets.addItems([name for name, _ in PRESETS])
+        self.presets.setAccessibleName("Example programs")
+        self.presets.setMaximumWidth(180)
+        self.presets.itemClicked.connect(self._on_presets_clicked)
+        self.presets.itemActivated.connect(self._on_presets_clicked)
+        self.text = QPlainTextEdit(objectName="graph_editor")
+        self.text.setFont(QFontDatabase.systemFont(QFontDatabase.FixedFont))
+        self.text.setLineWrapMode(QPlainTextEdit.NoWrap)
+        self.text.setTabChangesFocus(True)
+        self.text.setAccessibleName("Program")
+        self.text.textChanged.connect(self._on_text_changed)
+        self.error = QLabel(objectName="graph_error", wordWrap=True)
+        self.error.setStyleSheet(f"color: {theme.BAD.name()};")
+        self.error.hide()
+        self.hint = QLabel(HINT, objectName="graph_hint", wordWrap=True)
+        self.hint.setMaximumWidth(180)
+        self.hint.setStyleSheet(f"color: {theme.MUTED.name()};")
+        self.build = QPushButton("Build graph", objectName="graph_build")
+        self.build.setToolTip("Build the graph of this program now (Ctrl+Enter)")
+        self.build.clicked.connect(self.request_build)
+        for keys in ("Ctrl+Return", "Ctrl+Enter"):
+            QShortcut(QKeySequence(keys), self.text, self.request_build, Qt.WidgetShortcut)
+        self._timer = QTimer(self, singleShot=True, interval=TYPING_PAUSE_MS)
+        self._timer.timeout.connect(self.request_build)
+        self._layout()
+
+    def _layout(self) -> None:
+        left = QVBoxLayout()
+        left.setContentsMargins(0, 0, 0, 0)
+        left.addWidget(QLabel("Examples"))
+        left.addWidget(self.presets, 1)
+        left.addWidget(self.hint)
+        right = QVBoxLayout()
+        right.setContentsMargins(0, 0, 0, 0)
+        right.addWidget(self.text, 1)
+        right.addWidget(self.error)
+        right.addWidget(self.build, 0, Qt.AlignRight)
+        box = QHBoxLayout(self)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.addLayout(left)
+        box.addLayout(right, 1)
+
+    def source(self) -> str:
+        return self.text.toPlainText()
+
+    def set_source(self, source: str) -> None:
+        """Replace the program (the rebuild is requested by the caller or after a pause)."""
+        self.text.setPlainText(source)
+
+    def request_build(self) -> None:
+        self._timer.stop()
+        self.build_requested.emit(self.source())
+
+    def show_error(self, error: ExprError | None, note: str = "") -> None:
+        """Show an error inline (line, column and message) and put the cursor on it."""
+        if error is None:
+            self.error.setVisible(bool(note))
+            self.error.setStyleSheet(f"color: {theme.MUTED.name()};")
+            self.error.setText(note)
+            return
+        self.error.setStyleSheet(f"color: {theme.BAD.name()};")
+        self.error.setText(f"{error}. {note}".strip())
+        self.error.show()
+        block = self.text.document().findBlockByLineNumber(error.line - 1)
+        if block.isValid() and not self.text.hasFocus():
+            cursor = QTextCursor(block)
+            cursor.movePosition(QTextCursor.Right, n=min(error.col - 1, block.length() - 1))
+            self.text.setTextCursor(cursor)
+
+    def _on_text_changed(self) -> None:
+        item = self.presets.currentItem()
+        if item is not None and dict(PRESETS)[item.text()] != self.source():
+            self.presets.clearSelection()  # edited: no longer the preset
+            self.presets.setCurrentItem(None)
+        self._timer.start()
+
+    def _on_presets_clicked(self, item) -> None:
+        self.set_source(dict(PRESETS)[item.text()])
+        self.request_build()

@@ -1,0 +1,240 @@
+"""The items of the graph drawing: value boxes (label | value | grad), op circles, edges."""
+
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QFont,
+    QFontMetricsF,
+    QPainterPath,
+    QPainterPathStroker,
+    QPen,
+    QPolygonF,
+)
+from PySide6.QtWidgets import QGraphicsItem
+
+from .. import theme
+
+KIND_COLOURS = {
+    "data": theme.DATA,
+    "weight": theme.WEIGHT,
+    "intermediate": theme.INTERMEDIATE,
+    "output": theme.OUTPUT,
+}
+BOX_HEIGHT = 38.0
+MIN_TEXT_LOD = 0.3  # below this zoom, boxes are drawn without text (a whole big graph)
+OP_SIZE = 26.0
+PAD = 8.0  # text padding inside a cell
+EDGE_COLOUR = QColor("#8A8A8A")
+HALO = QColor(theme.HIGHLIGHT.red(), theme.HIGHLIGHT.green(), theme.HIGHLIGHT.blue(), 90)
+_fonts: dict[str, QFont] = {}
+
+
+def font(role: str) -> QFont:
+    """'label', 'number', 'caption' or 'op'; made on first use (needs a QApplication)."""
+    if not _fonts:
+        for name, size, bold in (
+            ("label", 10, True),
+            ("number", 10, False),
+            ("caption", 7, False),
+            ("op", 9, True),
+        ):
+            f = QFont()
+            f.setPointSizeF(size)
+            f.setBold(bold)
+            _fonts[name] = f
+    return _fonts[role]
+
+
+_metrics: dict[str, QFontMetricsF] = {}
+
+
+def text_width(role: str, text: str) -> float:
+    if role not in _metrics:
+        _metrics[role] = QFontMetricsF(font(role))
+    return _metrics[role].horizontalAdvance(text)
+
+
+def ink_on(colour: QColor) -> QColor:
+    """Black or white text, whichever reads better on `colour`."""
+    r, g, b = colour.redF(), colour.greenF(), colour.blueF()
+    return QColor("black") if 0.299 * r + 0.587 * g + 0.114 * b > 0.55 else QColor("white")
+
+
+class ValueBox(QGraphicsItem):
+    """One Value, like micrograd's draw_dot record: label | value | grad."""
+
+    def __init__(self, index: int, label: str, kind: str):
+        super().__init__()
+        self.index, self.label, self.kind = index, label, kind
+        self.data_text = self.grad_text = ""
+        self.selected = self.active = False
+        self.label_w = max(text_width("label", label) + 2 * PAD, 26.0)
+        self.number_w = text_width("number", "−0.000") + PAD
+        self.setCursor(Qt.PointingHandCursor)
+        self.setAcceptedMouseButtons(Qt.LeftButton)
+
+    @property
+    def width(self) -> float:
+        return self.label_w + 2 * self.number_w
+
+    def set_numbers(self, data_text: str, grad_text: str) -> None:
+        """Show new numbers; a number wider than its cell is drawn condensed, so a nudge
+        never moves the layout."""
+        if (data_text, grad_text) != (self.data_text, self.grad_text):
+            self.data_text, self.grad_text = data_text, grad_text
+            self.update()
+
+    def fit_numbers(self) -> None:
+        """Widen the cells to the current numbers (before layout)."""
+        need = max(text_width("number", self.data_text), text_width("number", self.grad_text))
+        self.number_w = max(self.number_w, need + PAD)
+
+    def boundingRect(self) -> QRectF:
+        w = self.width
+        return QRectF(-w / 2 - 4, -BOX_HEIGHT / 2 - 4, w + 8, BOX_HEIGHT + 8)
+
+    def paint(self, p, option, widget=None) -> None:
+        box = QRectF(-self.width / 2, -BOX_HEIGHT / 2, self.width, BOX_HEIGHT)
+        colour = KIND_COLOURS[self.kind]
+        if self.active:  # a halo behind the node being computed right now
+            p.setPen(Qt.NoPen)
+            p.setBrush(HALO)
+            p.drawRoundedRect(box.adjusted(-4, -4, 4, 4), 7, 7)
+        p.setPen(QPen(colour.darker(130), 1.2))
+        p.setBrush(colour)
+        p.drawRoundedRect(box, 4, 4)
+        cells = QRectF(box.left() + self.label_w, box.top() + 1.5, 2 * self.number_w - 1.5, 35.0)
+        p.fillRect(cells, Qt.white)
+        if option.levelOfDetailFromTransform(p.worldTransform()) >= MIN_TEXT_LOD:
+            self._paint_texts(p, box, cells, colour)
+        if self.selected:
+            p.setPen(QPen(theme.HIGHLIGHT, 3))
+            p.setBrush(Qt.NoBrush)
+            p.drawRoundedRect(box.adjusted(-1.5, -1.5, 1.5, 1.5), 5, 5)
+
+    def _paint_texts(self, p, box: QRectF, cells: QRectF, colour: QColor) -> None:
+        mid = cells.left() + self.number_w
+        p.setPen(QPen(colour.darker(130), 1))
+        p.drawLine(QPointF(mid, cells.top()), QPointF(mid, cells.bottom()))
+        p.setFont(font("label"))
+        p.setPen(ink_on(colour))
+        p.drawText(
+            QRectF(box.left(), box.top(), self.label_w, box.height()), Qt.AlignCenter, self.label
+        )
+        p.setFont(font("caption"))
+        p.setPen(theme.MUTED)
+        for k, caption in enumerate(("value", "grad")):
+            cell = QRectF(cells.left() + k * self.number_w, cells.top() + 1, self.number_w, 12)
+            p.drawText(cell, Qt.AlignHCenter | Qt.AlignTop, caption)
+        p.setFont(font("number"))
+        for k, text in enumerate((self.data_text, self.grad_text)):
+            cell = QRectF(cells.left() + k * self.number_w + 2, cells.top(), self.number_w - 4, 33)
+            p.setPen(theme.MUTED if text == "?" else Qt.black)
+            _draw_condensed(p, cell, text)
+
+
+class OpCircle(QGraphicsItem):
+    """The op that made a Value: a small circle with its symbol (+, ×, x², exp, σ, ...)."""
+
+    def __init__(self, index: int, symbol: str):
+        super().__init__()
+        self.index, self.symbol = index, symbol
+        self.active = False
+        self.width = max(OP_SIZE, text_width("op", symbol) + PAD)
+        self.setCursor(Qt.PointingHandCursor)
+        self.setAcceptedMouseButtons(Qt.LeftButton)
+
+    def boundingRect(self) -> QRectF:
+        return QRectF(-self.width / 2 - 1, -OP_SIZE / 2 - 1, self.width + 2, OP_SIZE + 2)
+
+    def paint(self, p, option, widget=None) -> None:
+        rect = QRectF(-self.width / 2, -OP_SIZE / 2, self.width, OP_SIZE)
+        fill = theme.HIGHLIGHT if self.active else QColor("white")
+        p.setPen(QPen(theme.HIGHLIGHT if self.active else EDGE_COLOUR, 1.5))
+        p.setBrush(fill)
+        p.drawEllipse(rect)
+        p.setFont(font("op"))
+        p.setPen(ink_on(fill))
+        p.drawText(rect, Qt.AlignCenter, self.symbol)
+
+
+class EdgeItem(QGraphicsItem):
+    """An arrow from a child's box to an op (carrying a local gradient), or an op to its box."""
+
+    def __init__(self, points: list[tuple[float, float]], child: int, node: int, slot: int):
+        super().__init__()
+        self.child, self.node, self.slot = child, node, slot  # slot -1: op -> its own box
+        self.hovered = self.active = False
+        self.path = _smooth_path(points)
+        # a long edge is drawn piecewise: only the pieces on screen (drawPath costs ~ length)
+        self.pieces = [(q.boundingRect().adjusted(-2, -2, 2, 2), q) for q in _pieces(points)]
+        end = QPointF(*points[-1])
+        self.arrow = QPolygonF([end, end + QPointF(-7, -3.5), end + QPointF(-7, 3.5)])
+        stroker = QPainterPathStroker()
+        stroker.setWidth(10)
+        self._shape = stroker.createStroke(self.path)
+        self._bounds = self._shape.boundingRect().united(self.arrow.boundingRect())
+        self.setAcceptHoverEvents(True)
+        self.setFlag(QGraphicsItem.ItemUsesExtendedStyleOption)  # gives option.exposedRect
+        self.setZValue(-1)
+
+    def shape(self) -> QPainterPath:
+        return self._shape
+
+    def boundingRect(self) -> QRectF:
+        return self._bounds
+
+    def hoverEnterEvent(self, event) -> None:
+        self.hovered = True
+        self.update()
+
+    def hoverLeaveEvent(self, event) -> None:
+        self.hovered = False
+        self.update()
+
+    def paint(self, p, option, widget=None) -> None:
+        lit = self.hovered or self.active
+        colour = theme.HIGHLIGHT if lit else EDGE_COLOUR
+        p.setPen(QPen(colour, 3 if lit else 1.4))
+        p.setBrush(Qt.NoBrush)
+        exposed = option.exposedRect
+        for bounds, piece in self.pieces:
+            if bounds.intersects(exposed):
+                p.drawPath(piece)
+        p.setPen(Qt.NoPen)
+        p.setBrush(QBrush(colour))
+        p.drawPolygon(self.arrow)
+
+
+def _draw_condensed(p, rect: QRectF, text: str) -> None:
+    """Centred at the bottom of rect, squeezed horizontally if it is too wide."""
+    k = min(1.0, rect.width() / max(text_width("number", text), 1.0))
+    if k == 1.0:
+        p.drawText(rect, Qt.AlignHCenter | Qt.AlignBottom, text)
+        return
+    p.save()
+    p.translate(rect.center().x(), 0)
+    p.scale(k, 1)
+    p.translate(-rect.center().x(), 0)
+    p.drawText(rect, Qt.AlignHCenter | Qt.AlignBottom | Qt.TextDontClip, text)
+    p.restore()
+
+
+def _pieces(points: list[tuple[float, float]], per: int = 4) -> list[QPainterPath]:
+    """The smooth path in runs of `per` column crossings."""
+    step = 2 * per
+    return [_smooth_path(points[k : k + step + 1]) for k in range(0, len(points) - 1, step)]
+
+
+def _smooth_path(points: list[tuple[float, float]]) -> QPainterPath:
+    """Curves across the gaps between columns, straight lines through a column."""
+    path = QPainterPath(QPointF(*points[0]))
+    for k in range(1, len(points)):
+        (x0, y0), (x1, y1) = points[k - 1], points[k]
+        if k % 2:  # a gap between columns: an S-curve with horizontal ends
+            mx = (x0 + x1) / 2
+            path.cubicTo(QPointF(mx, y0), QPointF(mx, y1), QPointF(x1, y1))
+        else:
+            path.lineTo(QPointF(x1, y1))
+    return path

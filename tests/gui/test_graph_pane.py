@@ -1,0 +1,301 @@
+"""GraphPane: click nodes, read the inspector, nudge, bad input, step-through, layout."""
+
+import html
+import re
+
+import pytest
+from PySide6.QtCore import QPoint, Qt
+
+from microgpt.expr import PRESETS, evaluate
+from microgpt_gui.panes.graph import GraphPane
+from microgpt_gui.panes.graph_items import BOX_HEIGHT, OP_SIZE
+from microgpt_gui.panes.graph_layout import layered_layout
+from microgpt_gui.panes.graph_text import fmt, name_of
+
+PRESET_NAMES = [name for name, _ in PRESETS]
+
+
+def plain(label) -> str:
+    """A rich-text QLabel's text as a reader sees it."""
+    text = re.sub(r"</t[dr]>|<br>", " ", label.text())
+    text = html.unescape(re.sub(r"<[^>]+>", "", text)).replace("\xa0", " ")
+    return re.sub(r"\s+", " ", text)
+
+
+@pytest.fixture
+def pane(qtbot):
+    pane = GraphPane()
+    qtbot.addWidget(pane)
+    pane.resize(900, 600)
+    pane.show()
+    qtbot.waitExposed(pane)
+    return pane
+
+
+def click_node(qtbot, view, i: int) -> None:
+    box = view.boxes[i]
+    view.ensureVisible(box, 10, 10)
+    pos = view.mapFromScene(box.sceneBoundingRect().center())
+    qtbot.mouseClick(view.viewport(), Qt.LeftButton, pos=pos)
+
+
+def test_named_children_for_the_main_window(pane):
+    assert pane.findChild(object, "graph_view") is pane.view
+    assert pane.findChild(object, "node_inspector") is pane.inspector
+    assert pane.graph is not None and pane.graph.output.data == -8.0  # micrograd classic
+
+
+@pytest.mark.parametrize("preset", PRESET_NAMES)
+def test_click_every_node_shows_its_label_and_grad(qtbot, pane, preset):
+    assert pane.load_preset(preset)
+    view, g = pane.view, pane.graph
+    assert len(view.boxes) == len(g.nodes)
+    for i in reversed(range(len(g.nodes))):  # from the output, so each click changes it
+        with qtbot.waitSignal(pane.node_selected) as blocker:
+            click_node(qtbot, view, i)
+        assert blocker.args == [i]
+        assert name_of(g, i) in plain(pane.inspector.title)
+        numbers = plain(pane.inspector.numbers)
+        assert (
+            f"grad d{name_of(g, len(g.nodes) - 1)}/d{name_of(g, i)} = {fmt(g.nodes[i].grad)}"
+            in numbers
+        )
+        assert f"value {fmt(g.nodes[i].data)}" in numbers
+
+
+def test_inspector_explains_the_chain_rule_with_numbers(qtbot, pane):
+    g = pane.graph
+    e = [v.label for v in g.nodes].index("e")
+    click_node(qtbot, pane.view, e)
+    chain = plain(pane.inspector.chain)
+    # e feeds d = e + c: local 1 x upstream dL/dd = -2 gives -2
+    assert "1.000 × −2.000" in chain and "= −2.000" in chain
+    assert "Sum: −2.000 = −2.000, the gradient of e" in chain
+    numbers = plain(pane.inspector.numbers)
+    assert "L changes by −2.000 for each unit e moves" in numbers
+    check = plain(pane.inspector.check)
+    assert "(L(e+h) − L(e−h)) / 2h = −2.000" in check and "autograd says −2.000" in check
+
+
+def test_fan_out_rows_sum_to_the_grad(qtbot, pane):
+    pane.load_preset("softmax cross-entropy")
+    g = pane.graph
+    e0 = [v.label for v in g.nodes].index("e0")
+    click_node(qtbot, pane.view, e0)
+    chain = plain(pane.inspector.chain)
+    terms = g.chain_terms(e0)
+    assert len(terms) == 2 and "used 2 times" in chain
+    for t in terms:
+        assert f"{fmt(t.local)} × {fmt(t.upstream)}" in chain and fmt(t.contribution) in chain
+
+
+def test_output_grad_is_one_by_definition(qtbot, pane):
+    click_node(qtbot, pane.view, len(pane.graph.nodes) - 1)
+    assert "gradient is 1 by definition" in plain(pane.inspector.numbers)
+
+
+def test_finite_difference_step_is_adjustable(qtbot, pane):
+    click_node(qtbot, pane.view, 0)  # a: L = (a*b + c) * f is linear in a, so any h gives 6
+    pane.inspector.h_box.setCurrentText("0.1")
+    assert "2h = 6.000" in plain(pane.inspector.check)
+
+
+@pytest.mark.parametrize(
+    "preset,leaf", [("micrograd classic", "a"), ("penguin neuron (3 inputs)", "w2")]
+)
+def test_nudge_moves_the_output_by_grad_times_step(qtbot, pane, preset, leaf):
+    pane.load_preset(preset)
+    g0 = pane.graph
+    i = [v.label for v in g0.nodes].index(leaf)
+    click_node(qtbot, pane.view, i)
+    x0, out0, grad = g0.nodes[i].data, g0.output.data, g0.nodes[i].grad
+    with qtbot.waitSignal(pane.graph_built):
+        pane.inspector.spin.setValue(x0 + 0.001)
+    g1 = pane.graph
+    assert g1.nodes[i].data == pytest.approx(x0 + 0.001)
+    assert (g1.output.data - out0) / 0.001 == pytest.approx(grad, rel=1e-2)
+    assert pane.view.boxes[-1].data_text == fmt(g1.output.data)
+    assert f"Δ{g1.output.label}/Δ{leaf}" in plain(pane.inspector.nudge_text)
+    assert pane.source() == dict(PRESETS)[preset]  # the program text is untouched
+
+
+def test_nudge_slider_and_undo(qtbot, pane):
+    click_node(qtbot, pane.view, 0)
+    pane.inspector.slider.setFocus()
+    with qtbot.waitSignal(pane.graph_built):
+        qtbot.keyClick(pane.inspector.slider, Qt.Key_PageUp)
+    a = pane.graph.nodes[0].data
+    assert a > 2.0 and pane.graph.output.data == pytest.approx(-8.0 + 6.0 * (a - 2.0))
+    with qtbot.waitSignal(pane.graph_built):
+        pane.inspector.reset.click()
+    assert pane.graph.nodes[0].data == 2.0 and pane.graph.output.data == -8.0
+
+
+def test_intermediate_nodes_cannot_be_nudged(qtbot, pane):
+    e = [v.label for v in pane.graph.nodes].index("e")
+    click_node(qtbot, pane.view, e)
+    assert not pane.inspector.slider.isEnabled()
+    assert "nudge a leaf" in plain(pane.inspector.nudge_text)
+
+
+def test_bad_expression_shows_line_and_column_and_keeps_the_graph(qtbot, pane):
+    old, boxes = pane.graph, list(pane.view.boxes)
+    pane.editor.set_source("a = 2.0\nb = a.real\n")
+    with qtbot.waitSignal(pane.build_failed) as blocker:
+        qtbot.mouseClick(pane.editor.build, Qt.LeftButton)
+    assert (blocker.args[0].line, blocker.args[0].col) == (2, 5)
+    assert pane.editor.error.isVisible()
+    assert "Line 2, column 5" in pane.editor.error.text()
+    assert "last program that worked" in pane.editor.error.text()
+    assert pane.graph is old and pane.view.boxes == boxes
+
+
+def test_typing_rebuilds_after_a_pause(qtbot, pane):
+    pane.editor.text.clear()
+    pane.editor.text.setFocus()
+    qtbot.keyClicks(pane.editor.text, "x = 4.0")
+    qtbot.keyClick(pane.editor.text, Qt.Key_Return)  # keyClicks cannot type a newline
+    qtbot.keyClicks(pane.editor.text, "y = x ** 2")
+    qtbot.waitUntil(lambda: pane.graph.output.data == 16.0, timeout=3000)
+    assert len(pane.view.boxes) == 2
+    assert not pane.editor.presets.selectedItems()
+
+
+def test_ctrl_enter_builds_at_once(qtbot, pane):
+    pane.editor.text.setPlainText("x = 3.0\ny = relu(x)")
+    pane.editor.text.setFocus()
+    with qtbot.waitSignal(pane.graph_built, timeout=400):  # before the typing pause (500 ms)
+        qtbot.keyClick(pane.editor.text, Qt.Key_Return, Qt.ControlModifier)
+    assert pane.graph.output.data == 3.0
+
+
+def test_empty_state_explains_itself(qtbot):
+    pane = GraphPane(preset=None)
+    qtbot.addWidget(pane)
+    pane.show()
+    assert pane.graph is None and not pane.view.boxes
+    assert "No graph yet" in pane.view.scene().items()[0].toPlainText()
+    assert "Click a box" in plain(pane.inspector.title)
+    assert not pane.forward_button.isEnabled()
+    with qtbot.waitSignal(pane.build_failed):
+        pane.set_source("y = log(0.0)")
+    assert "Line 1" in pane.editor.error.text() and pane.graph is None
+
+
+def test_step_through_by_hand(pane):
+    g = pane.graph
+    pane.restart()
+    assert all(box.data_text == "?" and box.grad_text == "?" for box in pane.view.boxes)
+    for i in range(len(g.nodes)):
+        assert pane.step_forward()
+        assert pane.view.boxes[i].data_text == fmt(g.nodes[i].data)
+        assert pane.view.boxes[i].active
+    assert pane.steps.forward_done and "L = d × f" in pane.status.text()
+    n_backward = sum(len(v.children) for v in g.nodes) + 1  # + the seed dL/dL = 1
+    for _ in range(n_backward):
+        assert pane.step_backward()
+    assert pane.steps.at_end
+    assert [box.grad_text for box in pane.view.boxes] == [fmt(v.grad) for v in g.nodes]
+    assert pane.steps.grads == [v.grad for v in g.nodes]  # the engine's sums, bit for bit
+
+
+def test_backward_step_highlights_the_edge_and_says_local_times_upstream(pane):
+    pane.restart()
+    for _ in range(len(pane.graph.nodes) + 2):  # forward, the seed, one backward step
+        pane.step_backward()
+    lit = [e for e in pane.view.edges if e.active]
+    assert len(lit) == 1 and lit[0].slot >= 0
+    assert "+=" in pane.status.text() and "×" in pane.status.text()
+
+
+def test_play_reaches_the_end(qtbot, pane):
+    pane.load_preset("neuron")
+    pane.speed.setValue(50)
+    pane.restart()
+    with qtbot.waitSignal(pane.playback_finished, timeout=10000):
+        qtbot.mouseClick(pane.play_button, Qt.LeftButton)
+    assert pane.steps.at_end and pane.play_button.text() == "Play"
+    g = pane.graph
+    assert [b.data_text for b in pane.view.boxes] == [fmt(v.data) for v in g.nodes]
+    assert "Done" in pane.status.text()
+
+
+def test_edge_tooltip_shows_the_local_gradient(pane):
+    g, view = pane.graph, pane.view
+    a = [v.label for v in g.nodes].index("a")
+    (edge,) = [e for e in view.edges if e.child == a and e.slot >= 0]
+    text = view.edge_tooltip(edge)
+    assert "∂e/∂a = b = −3.000" in text and "grad of e (−2.000)" in text
+
+
+def test_keyboard_walks_the_graph(qtbot, pane):
+    view = pane.view
+    view.setFocus()
+    with qtbot.waitSignal(pane.node_selected):
+        qtbot.keyClick(view, Qt.Key_Home)
+    assert view.selected == len(pane.graph.nodes) - 1  # the output L
+    qtbot.keyClick(view, Qt.Key_Left)
+    assert pane.graph.nodes[view.selected].label == "d"
+    qtbot.keyClick(view, Qt.Key_Left)
+    assert pane.graph.nodes[view.selected].label == "e"
+    qtbot.keyClick(view, Qt.Key_Right)
+    assert pane.graph.nodes[view.selected].label == "d"
+    assert "d" in plain(pane.inspector.title)
+
+
+def test_zoom_and_fit(qtbot, pane):
+    view = pane.view
+    view.fit()
+    scale = view.transform().m11()
+    view.zoom(2.0)
+    assert view.transform().m11() == pytest.approx(2 * scale)
+    qtbot.keyClick(view, Qt.Key_0)
+    assert view.transform().m11() == pytest.approx(scale)
+    rect = view.mapFromScene(view.sceneRect()).boundingRect()
+    assert view.viewport().rect().adjusted(-2, -2, 2, 2).contains(rect)
+
+
+@pytest.mark.parametrize("preset", PRESET_NAMES)
+def test_layout_has_no_overlaps_and_is_deterministic(pane, preset):
+    pane.load_preset(preset)
+    view = pane.view
+    items = [*view.boxes, *view.ops.values()]
+    rects = [it.mapRectToScene(it.boundingRect().adjusted(4, 4, -4, -4)) for it in view.boxes]
+    rects += [it.mapRectToScene(it.boundingRect()) for it in view.ops.values()]
+    for k, r in enumerate(rects):
+        for other in rects[k + 1 :]:
+            assert not r.intersects(other), preset
+    positions = [(it.x(), it.y()) for it in items]
+    pane.view.set_graph(evaluate(pane.source()))
+    assert [(it.x(), it.y()) for it in [*view.boxes, *view.ops.values()]] == positions
+    xs = [b.x() for b in view.boxes]
+    assert xs[-1] == max(xs)  # the output is rightmost
+
+
+def test_layered_layout_keeps_a_tree_free_of_crossings():
+    # a complete binary tree, leaves first: the layout must not cross any edge
+    sizes, edges = [(40.0, BOX_HEIGHT)] * 8 + [(OP_SIZE, OP_SIZE)] * 7, []
+    for parent, (a, b) in zip(
+        range(8, 15), [(0, 1), (2, 3), (4, 5), (6, 7), (8, 9), (10, 11), (12, 13)]
+    ):
+        edges += [(a, parent), (b, parent)]
+    layout = layered_layout(sizes, edges)
+    ys = [c[1] for c in layout.centers]
+    for a1, p1 in edges:
+        for a2, p2 in edges:
+            if layout.centers[p1][0] == layout.centers[p2][0]:
+                assert (ys[a1] - ys[a2]) * (ys[p1] - ys[p2]) >= 0  # no crossing
+
+
+def test_nudge_with_an_impossible_value_keeps_the_graph(qtbot, pane):
+    pane.set_source("x = 2.0\ny = log(x)")
+    old = pane.graph
+    assert not pane.nudge(0, -1.0)
+    assert pane.graph is old and "log needs a positive number" in pane.editor.error.text()
+
+
+def test_click_on_empty_space_does_not_select(qtbot, pane):
+    view = pane.view
+    view.fit()
+    with qtbot.assertNotEmitted(pane.node_selected):
+        qtbot.mouseClick(view.viewport(), Qt.LeftButton, pos=QPoint(3, 3))
