@@ -41,4 +41,4 @@ def sequential_colormap() -> pg.ColorMap:
 
 def setup_pyqtgraph() -> None:
     """Light plots with antialiasing; call once before building panes."""
-    pg.setConfigOptions(background="w", foreground="k", antialias=True, imageAxisOrder="row-major")
+    pg.setConfigOptions(background="w", foreground="k", antialias=False, imageAxisOrder="row-major")

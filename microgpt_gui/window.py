@@ -4,7 +4,7 @@ import math
 import time
 from collections import deque
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, QThread, QTimer, Signal
+from PySide6.QtCore import QByteArray, QEvent, QSettings, Qt, QThread, QTimer, Signal
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QProgressBar, QPushButton
 
 from microgpt import TrainConfig
@@ -13,6 +13,8 @@ from . import theme
 from .controls import build_actions, build_menus, build_toolbar
 from .dialogs import Dialogs
 from .panes.example import ExamplePane
+from .panes.gradients import GradientsPane
+from .panes.graph import GraphPane
 from .panes.loss import LossPane
 from .panes.sampling import SamplingPane
 from .worker import TrainerWorker
@@ -57,15 +59,6 @@ class MainWindow(QMainWindow):
     # --- construction ----------------------------------------------------------------
 
     def _build_panes(self) -> dict:
-        try:  # TEMPORARY until the panes land
-            from .panes.gradients import GradientsPane
-        except ImportError:
-            GradientsPane = lambda: QLabel("gradients")  # noqa: E731
-        try:
-            from .panes.graph import GraphPane
-        except ImportError:
-            GraphPane = lambda: QLabel("graph")  # noqa: E731
-
         panes = {
             "loss_pane": ("Loss", LossPane()),
             "gradients_pane": ("Gradients", GradientsPane()),
@@ -79,16 +72,18 @@ class MainWindow(QMainWindow):
             dock.setObjectName(name)
             dock.setWidget(widget)
             self.docks[name] = dock
+        # Left: the two explorers as tabs, full height. Right: the loss above the
+        # current example / sampling tabs (Generate brings its tab forward).
         d = self.docks
-        self.addDockWidget(Qt.LeftDockWidgetArea, d["loss_pane"])
-        self.addDockWidget(Qt.RightDockWidgetArea, d["example_pane"])
-        self.splitDockWidget(d["loss_pane"], d["gradients_pane"], Qt.Vertical)
+        self.addDockWidget(Qt.LeftDockWidgetArea, d["gradients_pane"])
         self.tabifyDockWidget(d["gradients_pane"], d["graph_pane"])
-        self.splitDockWidget(d["example_pane"], d["sampling_pane"], Qt.Vertical)
+        self.addDockWidget(Qt.RightDockWidgetArea, d["loss_pane"])
+        self.splitDockWidget(d["loss_pane"], d["example_pane"], Qt.Vertical)
+        self.tabifyDockWidget(d["example_pane"], d["sampling_pane"])
         d["gradients_pane"].raise_()
-        self.resizeDocks([d["loss_pane"], d["gradients_pane"]], [300, 420], Qt.Vertical)
-        self.resizeDocks([d["example_pane"], d["sampling_pane"]], [330, 390], Qt.Vertical)
-        self.resizeDocks([d["loss_pane"], d["example_pane"]], [640, 640], Qt.Horizontal)
+        d["example_pane"].raise_()
+        self.resizeDocks([d["gradients_pane"], d["loss_pane"]], [640, 640], Qt.Horizontal)
+        self.resizeDocks([d["loss_pane"], d["example_pane"]], [290, 430], Qt.Vertical)
         panes["sampling_pane"][1].generate_requested.connect(self._on_sampling_generate_requested)
         return {name: w for name, (_, w) in panes.items()}
 
@@ -221,6 +216,8 @@ class MainWindow(QMainWindow):
 
     def _render(self) -> None:
         """Hand everything that arrived since the last redraw to the panes, once."""
+        # the worker rests until the posted repaints have run (a zero timer comes after)
+        self.worker.redraw_started()  # released in event() once the repaint has run
         points, report = self._pending_points, self._pending_report
         self._pending_points, self._pending_report = [], None
         if points:
@@ -239,6 +236,12 @@ class MainWindow(QMainWindow):
                 self._steps_per_s = 1 / busy if busy > 0 else None
         self._update_status(points[-1] if points else None)
         self.rendered.emit(self._step())
+
+    def event(self, event) -> bool:
+        handled = super().event(event)
+        if event.type() == QEvent.UpdateRequest:  # Qt painted every dirty child just now
+            self.worker.redraw_finished()
+        return handled
 
     def _on_worker_playing_changed(self, playing: bool, why: str) -> None:
         self._set_playing(playing)

@@ -6,6 +6,7 @@ pause, a Step or a Generate queued meanwhile runs at the next step boundary.
 """
 
 import sys
+import threading
 import time
 
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
@@ -15,6 +16,7 @@ from microgpt import Trainer, TrainingDiverged, default_docs, download_names, lo
 TICK_S = 0.02  # longest stretch of training between two visits to the event loop
 REPORT_INTERVAL_S = 1 / 30  # full reports leave the worker at most ~30 times a second
 SWITCH_INTERVAL_S = 1e-4  # GIL hand-off while training, so the GUI thread is not starved
+YIELD_LIMIT_S = 0.1  # longest the worker waits for the window to finish a redraw
 
 
 class TrainerWorker(QObject):
@@ -50,6 +52,10 @@ class TrainerWorker(QObject):
         self._trainer: Trainer | None = None
         self._source_docs: list[str] = []  # the dataset in file order, for Reset
         self._stop_flag = False  # set from the GUI thread: stop at the next step boundary
+        # Cleared by the GUI thread while it redraws: between steps the worker then waits
+        # (without the GIL) instead of halving the redraw's speed by competing for it.
+        self._gui_idle = threading.Event()
+        self._gui_idle.set()
         self._playing = False
         self._target = 0
         self._asked = self._done_in_run = 0
@@ -79,6 +85,13 @@ class TrainerWorker(QObject):
         self._stop_flag = True
         if QThread.currentThread() is not self.thread():
             self.pause_requested.emit()
+
+    def redraw_started(self) -> None:
+        """GUI thread: a redraw begins; Play/Run N wait between steps until it ends."""
+        self._gui_idle.clear()
+
+    def redraw_finished(self) -> None:
+        self._gui_idle.set()
 
     # --- slots (worker thread) ---------------------------------------------------
 
@@ -157,6 +170,7 @@ class TrainerWorker(QObject):
                 and not self._stop_flag
                 and time.perf_counter() < deadline
             ):
+                self._gui_idle.wait(YIELD_LIMIT_S)
                 t.step()
                 points.append(t.history[-1])
         except TrainingDiverged as e:

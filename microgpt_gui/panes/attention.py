@@ -2,7 +2,7 @@
 
 import numpy as np
 from PySide6.QtCore import QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QPainter
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from .. import theme
@@ -48,10 +48,11 @@ class AttentionGrid(QWidget):
                         Qt.AlignRight | Qt.AlignVCenter,
                         self._labels[i],
                     )
-                    qp.drawText(
+                    self._top_label(
+                        qp,
                         QRectF(x0 + i * cell, y0 - margin, cell, margin - 2),
-                        Qt.AlignHCenter | Qt.AlignBottom,
                         self._labels[i],
+                        font,
                     )
                 for j in range(n):
                     r = QRectF(x0 + j * cell, y0 + i * cell, cell - 1, cell - 1)
@@ -62,6 +63,16 @@ class AttentionGrid(QWidget):
                     colour.setAlphaF(min(1.0, max(0.0, float(self._w[h, i, j]))))
                     qp.fillRect(r, QColor("white"))
                     qp.fillRect(r, colour)
+
+    @staticmethod
+    def _top_label(qp: QPainter, r: QRectF, text: str, font: QFont) -> None:
+        """A column label, in a smaller font when it is wider than its cell ('BOS')."""
+        small = QFont(font)
+        while QFontMetricsF(small).horizontalAdvance(text) > r.width() and small.pointSizeF() > 5:
+            small.setPointSizeF(small.pointSizeF() - 0.5)
+        qp.setFont(small)
+        qp.drawText(r, Qt.AlignHCenter | Qt.AlignBottom, text)
+        qp.setFont(font)
 
 
 class AttentionView(QWidget):

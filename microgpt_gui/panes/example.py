@@ -38,7 +38,7 @@ class ExampleStrip(QWidget):
         super().__init__(parent)
         self.setObjectName("example_strip")
         self._cells: list[tuple[str, str, float, float]] = []
-        self.setSizePolicy(QSizePolicy.Minimum, QSizePolicy.Fixed)
+        self.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Fixed)
 
     def set_cells(self, cells) -> None:
         self._cells = list(cells)

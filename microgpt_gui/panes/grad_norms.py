@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QSizePolicy
 from microgpt import StepPoint
 
 from .. import theme
+from .steady_range import SteadyRange
 
 EMPTY_TEXT = "The size of each matrix's gradient, step by step, appears here."
 TOOLTIP = (
@@ -28,7 +29,7 @@ def pen_for(i: int):
     """Okabe-Ito colours without black (kept for 'all'); dashed after the first eight."""
     colours = [c for c in theme.PLOT_PENS if c != "#000000"]
     style = Qt.SolidLine if i < len(colours) else Qt.DashLine
-    return pg.mkPen(colours[i % len(colours)], width=1.5, style=style)
+    return pg.mkPen(colours[i % len(colours)], width=1, style=style)  # 1 px: cheap to draw
 
 
 class NormSeries:
@@ -67,7 +68,7 @@ class GradNormsPlot(pg.PlotWidget):
         item = self.getPlotItem()
         item.setLabel("bottom", "step", **{"font-size": "8pt"})
         item.setLabel("left", "gradient size", **{"font-size": "8pt"})
-        item.showGrid(x=True, y=True, alpha=0.15)
+        # no grid: alpha-blended grid lines made each repaint ~4x slower
         item.setClipToView(True)
         item.setDownsampling(auto=True, mode="peak")  # long runs stay fast to draw
         item.setMenuEnabled(False)
@@ -79,6 +80,7 @@ class GradNormsPlot(pg.PlotWidget):
         item.addItem(self.empty, ignoreBounds=True)
         self.curves: list[pg.PlotDataItem] = []
         self.series = NormSeries(1)
+        self.steady = SteadyRange(item, lambda: self.extend([]))
         self.reset(())
 
     def reset(self, names, n_layer: int = 1, history=()) -> None:
@@ -92,7 +94,7 @@ class GradNormsPlot(pg.PlotWidget):
             self.curves.append(item.plot(pen=pen_for(i)))
             self.legend.addItem(self.curves[-1], short_name(name, n_layer))
         if names:  # the global norm: sqrt of the sum of every matrix's norm²
-            self.curves.append(item.plot(pen=pg.mkPen("#000000", width=2.5)))
+            self.curves.append(item.plot(pen=pg.mkPen("#000000", width=2)))
             self.legend.addItem(self.curves[-1], "all")
         self.legend.setColumnCount(min(3, max(1, (len(self.curves) + 3) // 4)))  # 4 rows, 3 cols
         self.series = NormSeries(len(self.curves))
@@ -106,7 +108,9 @@ class GradNormsPlot(pg.PlotWidget):
         empty = self.series.n == 0
         self.empty.setVisible(empty)
         if empty:
+            self.steady.forget()
             self.setRange(xRange=(0, 100), yRange=(0, 1), padding=0)
             self.empty.setPos(50, 0.5)
         else:
-            self.enableAutoRange()
+            columns = [self.series.column(i) for i in range(len(self.curves))]
+            self.steady.fit(self.series.step[-1], columns)

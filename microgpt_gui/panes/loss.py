@@ -8,6 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSlider, QVBoxLayout, QWidget
 
 from .. import theme
+from .steady_range import SteadyRange
 
 EMPTY_TEXT = "Press Step (S) or Play (Space): the loss of every step appears here."
 
@@ -83,12 +84,12 @@ class LossPane(QWidget):
         item.getAxis("left").setToolTip(
             "−log p of the right next character, averaged over the name: lower is better"
         )
-        item.showGrid(x=True, y=True, alpha=0.15)
+        # no grid: pyqtgraph draws it alpha-blended through every axis paint (4x the cost)
         item.setClipToView(True)
         item.setDownsampling(auto=True, mode="peak")  # long runs stay fast to draw
         item.addLegend(offset=(-10, 10))
         self.raw = item.plot(pen=pg.mkPen(theme.PLOT_PENS[4], width=1), name="loss per step")
-        self.smooth = item.plot(pen=pg.mkPen(theme.PLOT_PENS[0], width=2.5), name="smoothed")
+        self.smooth = item.plot(pen=pg.mkPen(theme.PLOT_PENS[0], width=2), name="smoothed")
         self.uniform_line = pg.InfiniteLine(
             angle=0,
             pen=pg.mkPen(theme.MUTED, width=1.5, style=Qt.DashLine),
@@ -102,6 +103,7 @@ class LossPane(QWidget):
         self.empty = pg.TextItem(EMPTY_TEXT, color=theme.MUTED, anchor=(0.5, 0.5))
         self.plot.addItem(self.empty, ignoreBounds=True)
         self._build_lr_axis(item)
+        self.steady = SteadyRange(item, self._redraw)
         self.readout = QLabel("hover over the plot to read a step")
         self.readout.setObjectName("loss_readout")
         self.readout.setTextInteractionFlags(Qt.TextSelectableByMouse)
@@ -187,11 +189,14 @@ class LossPane(QWidget):
         self.lr_curve.setData(s.step, s.lr)
         self.empty.setVisible(s.n == 0)
         if s.n == 0:
+            self.steady.forget()
             self.marker.setData([], [])
             self.plot.setRange(xRange=(0, 100), yRange=(0, 4), padding=0)
             self.empty.setPos(50, 2)
         else:
-            self.plot.enableAutoRange()
+            self.steady.fit(s.step[-1], [s.loss, s.smoothed], self.log_y.isChecked())
+            if self.lr_view.isVisible():
+                self.lr_view.updateAutoRange()
 
     def _on_view_resized(self) -> None:
         vb = self.plot.getPlotItem().vb
@@ -206,6 +211,8 @@ class LossPane(QWidget):
     def _on_log_y_toggled(self, on: bool) -> None:
         self.plot.getPlotItem().setLogMode(y=on)
         self._place_uniform()
+        self.steady.forget()
+        self._redraw()
 
     def _on_show_lr_toggled(self, on: bool) -> None:
         self.plot.getPlotItem().showAxis("right", on)

@@ -58,9 +58,9 @@ def click_cell(qtbot, pane, name: str, row: int, col: int) -> None:
 
 def test_empty_state_says_what_will_appear(pane, small_run):
     info, _, _ = small_run
-    assert pane.stack.currentWidget() is pane.empty
+    assert not pane.empty.isHidden()
     pane.on_reset(info)
-    assert pane.stack.currentWidget() is pane.empty
+    assert not pane.empty.isHidden()
     text = pane.empty.text()
     assert "Step" in text and "heatmap" in text
     assert f"{sum(r * c for r, c in info.param_shapes):,}" in text
@@ -247,7 +247,7 @@ def test_a_report_without_reset_still_renders(pane, small_run):
     _, reports, _ = small_run
     pane.on_report(reports[0])
     assert list(pane.heatmaps) == list(reports[0].grads)
-    assert pane.stack.currentWidget() is pane.scroll
+    assert pane.empty.isHidden()
 
 
 def test_cell_meanings_read_like_the_issue():
@@ -268,7 +268,7 @@ def test_reset_clears_the_run_and_reshapes_only_when_needed(qtbot, pane, small_r
     pane.on_reset(info)  # Reset with the same shapes: same items, nothing selected, empty state
     assert pane.heatmaps == kept and pane.selected is None
     assert not kept["wte"].marker.isVisible()
-    assert pane.stack.currentWidget() is pane.empty
+    assert not pane.empty.isHidden()
     assert "Click a cell" in pane.inspector.meaning.text()
     bigger = microgpt.Trainer(docs, TrainConfig(n_embd=12, n_head=2, num_steps=5)).info()
     pane.on_reset(bigger)
