@@ -115,8 +115,10 @@ class AttentionView(QWidget):
             self.layer.clear()
             self.layer.addItems([f"layer {i}" for i in range(n_layer)])
             self.layer.blockSignals(False)
-        self.layer.setVisible(n_layer > 1)
-        self.setVisible(True)
+        if self.layer.isHidden() == (n_layer > 1):
+            self.layer.setVisible(n_layer > 1)
+        if self.isHidden():
+            self.setVisible(True)
         self._on_layer_changed(self.layer.currentIndex())
 
     def _on_layer_changed(self, index: int) -> None:

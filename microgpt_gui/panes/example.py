@@ -41,9 +41,11 @@ class ExampleStrip(QWidget):
         self.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Fixed)
 
     def set_cells(self, cells) -> None:
+        resized = len(cells) != len(self._cells)
         self._cells = list(cells)
-        self.updateGeometry()
-        self.adjustSize()
+        if resized:  # a relayout costs a second repaint of the pane
+            self.updateGeometry()
+            self.adjustSize()
         self.update()
 
     def sizeHint(self) -> QSize:
