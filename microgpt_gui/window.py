@@ -5,7 +5,14 @@ import time
 from collections import deque
 
 from PySide6.QtCore import QByteArray, QEvent, QSettings, Qt, QThread, QTimer, Signal
-from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QProgressBar, QPushButton
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QLabel,
+    QMainWindow,
+    QProgressBar,
+    QPushButton,
+    QTabBar,
+)
 
 from microgpt import TrainConfig
 
@@ -75,14 +82,15 @@ class MainWindow(QMainWindow):
         # Left: the two explorers as tabs, full height. Right: the loss above the
         # current example / sampling tabs (Generate brings its tab forward).
         d = self.docks
-        self.addDockWidget(Qt.LeftDockWidgetArea, d["gradients_pane"])
+        for name in ("gradients_pane", "graph_pane"):
+            self.addDockWidget(Qt.LeftDockWidgetArea, d[name])
+        for name in ("loss_pane", "example_pane", "sampling_pane"):
+            self.addDockWidget(Qt.RightDockWidgetArea, d[name], Qt.Vertical)
         self.tabifyDockWidget(d["gradients_pane"], d["graph_pane"])
-        self.addDockWidget(Qt.RightDockWidgetArea, d["loss_pane"])
-        self.splitDockWidget(d["loss_pane"], d["example_pane"], Qt.Vertical)
         self.tabifyDockWidget(d["example_pane"], d["sampling_pane"])
         d["gradients_pane"].raise_()
         d["example_pane"].raise_()
-        self.resizeDocks([d["gradients_pane"], d["loss_pane"]], [640, 640], Qt.Horizontal)
+        self.resizeDocks([d["gradients_pane"], d["loss_pane"]], [690, 590], Qt.Horizontal)
         self.resizeDocks([d["loss_pane"], d["example_pane"]], [290, 430], Qt.Vertical)
         panes["sampling_pane"][1].generate_requested.connect(self._on_sampling_generate_requested)
         return {name: w for name, (_, w) in panes.items()}
@@ -241,7 +249,27 @@ class MainWindow(QMainWindow):
         handled = super().event(event)
         if event.type() == QEvent.UpdateRequest:  # Qt painted every dirty child just now
             self.worker.redraw_finished()
+        elif event.type() in (QEvent.LayoutRequest, QEvent.Show, QEvent.Resize):
+            QTimer.singleShot(0, self._hide_stray_tab_bars)
         return handled
+
+    def _hide_stray_tab_bars(self) -> None:
+        """Qt 6.11 leaves a stray copy of a dock tab bar after a second tabified group
+        (a minimal QMainWindow shows it too): hide any tab bar that is not directly
+        below a dock it names."""
+        docks = [d for d in self.docks.values() if d.isVisible() and not d.isFloating()]
+        for bar in self.findChildren(QTabBar):
+            if bar.parent() is not self or not bar.isVisible():
+                continue
+            titles = {bar.tabText(i) for i in range(bar.count())}
+            owned = any(
+                d.windowTitle() in titles
+                and d.x() == bar.x()
+                and abs(d.geometry().bottom() + 1 - bar.y()) <= 3
+                for d in docks
+            )
+            if not owned:
+                bar.hide()
 
     def _on_worker_playing_changed(self, playing: bool, why: str) -> None:
         self._set_playing(playing)

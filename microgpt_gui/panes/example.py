@@ -91,6 +91,7 @@ class ExamplePane(QWidget):
         super().__init__(parent)
         self.title = QLabel(EMPTY_TEXT, objectName="example_title")
         self.title.setWordWrap(True)
+        self.title.setAlignment(Qt.AlignTop | Qt.AlignLeft)
         self.strip = ExampleStrip()
         scroll = QScrollArea()
         scroll.setWidget(self.strip)

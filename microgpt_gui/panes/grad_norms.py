@@ -10,7 +10,7 @@ from microgpt import StepPoint
 from .. import theme
 from .steady_range import SteadyRange
 
-EMPTY_TEXT = "The size of each matrix's gradient, step by step, appears here."
+EMPTY_TEXT = "How big each matrix's gradient is,\nstep by step, appears here."
 TOOLTIP = (
     "Gradient norm = √(sum of the squared gradients of a matrix): how hard the loss "
     "pulls on that matrix as a whole. 'all' is the same over every parameter."

@@ -241,7 +241,7 @@ class GradientsPane(QWidget):
     def _blank(self) -> None:
         """Zeros in every heatmap: the shapes and labels show before the first step."""
         for heatmap in self.heatmaps.values():
-            heatmap.set_image(np.zeros(heatmap.shape), 1e-12)
+            heatmap.set_image(np.zeros(heatmap.shape), 1.0)  # white, with a readable colour bar
 
     def _update_mean_abs(self, report: StepReport) -> None:
         # over the reports this pane received: during Play the window coalesces reports,

@@ -119,7 +119,7 @@ class GraphPane(QWidget):
         bottom.addWidget(scroll)
         bottom.setStretchFactor(0, 2)
         bottom.setStretchFactor(1, 3)
-        bottom.setSizes([380, 520])
+        bottom.setSizes([280, 420])
         split = QSplitter(Qt.Vertical, objectName="graph_split")
         split.addWidget(top)
         split.addWidget(bottom)

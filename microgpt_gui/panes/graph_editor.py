@@ -3,7 +3,6 @@
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QFontDatabase, QKeySequence, QShortcut, QTextCursor
 from PySide6.QtWidgets import (
-    QHBoxLayout,
     QLabel,
     QListWidget,
     QPlainTextEdit,
@@ -58,20 +57,17 @@ class ExprEditor(QWidget):
         self._layout()
 
     def _layout(self) -> None:
-        left = QVBoxLayout()
-        left.setContentsMargins(0, 0, 0, 0)
-        left.addWidget(QLabel("Examples"))
-        left.addWidget(self.presets, 1)
-        left.addWidget(self.hint)
-        right = QVBoxLayout()
-        right.setContentsMargins(0, 0, 0, 0)
-        right.addWidget(self.text, 1)
-        right.addWidget(self.error)
-        right.addWidget(self.build, 0, Qt.AlignRight)
-        box = QHBoxLayout(self)
+        """Examples above the program: the program text gets the pane's full width."""
+        rows = self.presets.count()
+        self.presets.setMaximumHeight(self.presets.sizeHintForRow(0) * rows + 6)
+        box = QVBoxLayout(self)
         box.setContentsMargins(0, 0, 0, 0)
-        box.addLayout(left)
-        box.addLayout(right, 1)
+        box.addWidget(QLabel("Examples"))
+        box.addWidget(self.presets)
+        box.addWidget(self.text, 1)
+        box.addWidget(self.hint)
+        box.addWidget(self.error)
+        box.addWidget(self.build, 0, Qt.AlignRight)
 
     def source(self) -> str:
         return self.text.toPlainText()
