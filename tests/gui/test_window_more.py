@@ -93,3 +93,14 @@ def test_window_after_20_steps_is_laid_out_at_1280x800(make_window, qtbot, tmp_p
     image = win.grab().toImage()
     assert image.width() == 1280 and image.height() == 800
     image.save(str(tmp_path / "window.png"))
+
+
+def test_coalesced_redraws_still_plot_every_step(make_window, qtbot):
+    win = make_window(config=TrainConfig(num_steps=400), backend="numpy")
+    renders = []
+    win.rendered.connect(renders.append)
+    with qtbot.waitSignal(win.rendered, timeout=20000, check_params_cb=lambda s: s == 400):
+        win.play()
+    assert win.loss.series.step.tolist() == list(range(1, 401))
+    assert win.gradients.norms.series.n == 400
+    assert len(renders) < 400  # far fewer redraws than steps
