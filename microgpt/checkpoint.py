@@ -148,32 +148,31 @@ def _restore(cls, meta, arrays, backend):
 
 def _last_report(trainer, last: dict, arrays: dict):
     """Rebuild the last step's report from what the checkpoint kept of it."""
-    from .report import StepReport, frozen
+    from .scalar import Pass
 
     size, step, cfg = trainer.layout.size, trainer.step_count, trainer.config
     doc = trainer.docs[(step - 1) % len(trainer.docs)]
     tokens = trainer.tokens_of(doc)
     n = min(cfg.block_size, len(tokens) - 1)
-    split = trainer.layout.split
     point = trainer.history[-1]
-    return StepReport(
-        step=step,
-        num_steps=cfg.num_steps,
+    timings = {k: float(v) for k, v in last["timings"].items()}
+    p = Pass(
         loss=point.loss,
-        lr=point.lr,
-        doc=doc,
-        tokens=tuple(tokens),
-        target_probs=frozen(_array(arrays, "last_target_probs", (n,))),
-        position_losses=frozen(_array(arrays, "last_position_losses", (n,))),
-        params=split(frozen(trainer.params.copy())),
-        grads=split(frozen(_array(arrays, "last_grads", (size,)))),
-        adam_m=split(frozen(trainer.m.copy())),
-        adam_v=split(frozen(trainer.v.copy())),
-        updates=split(frozen(_array(arrays, "last_updates", (size,)))),
-        attention=frozen(_array(arrays, "last_attention", (cfg.n_layer, cfg.n_head, n, n))),
-        timings={k: float(v) for k, v in last["timings"].items()},
+        grads=_array(arrays, "last_grads", (size,)),
+        target_probs=_array(arrays, "last_target_probs", (n,)),
+        position_losses=_array(arrays, "last_position_losses", (n,)),
+        attention=_array(arrays, "last_attention", (cfg.n_layer, cfg.n_head, n, n)),
+        t_forward=timings["forward"],
+        t_backward=timings["backward"],
+    )
+    delta = _array(arrays, "last_updates", (size,))
+    return trainer._report(
+        p,
+        doc,
+        tokens,
+        point.lr,
+        delta,
+        point.grad_norms,
+        timings["update"],
         backend=str(last["backend"]),
-        grad_norms=dict(zip(trainer.layout.names + ("global",), point.grad_norms)),
-        chars=tuple(trainer.tokenizer.chars),
-        config=cfg,
     )

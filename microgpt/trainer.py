@@ -138,7 +138,7 @@ class Trainer:
         sq = np.add.reduceat(grads * grads, self.layout.offsets[:-1])
         return tuple(np.sqrt(sq).tolist()) + (math.sqrt(sq.sum()),)
 
-    def _report(self, p, doc, tokens, lr_t, delta, norms, t_update) -> StepReport:
+    def _report(self, p, doc, tokens, lr_t, delta, norms, t_update, backend=None) -> StepReport:
         split = self.layout.split
         names = self.layout.names + ("global",)
         return StepReport(
@@ -157,7 +157,7 @@ class Trainer:
             updates=split(frozen(delta)),
             attention=frozen(p.attention),
             timings={"forward": p.t_forward, "backward": p.t_backward, "update": t_update},
-            backend=self.backend.name,
+            backend=backend or self.backend.name,
             grad_norms=dict(zip(names, norms)),
             chars=tuple(self.tokenizer.chars),
             config=self.config,
