@@ -14,8 +14,11 @@ index in ExprGraph.nodes, which is how nudges and finite-difference checks pertu
 """
 
 import ast
+import io
+import keyword
 import math
 import re
+import tokenize
 import warnings
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -24,7 +27,8 @@ from .engine import Value
 from .presets import PRESETS  # noqa: F401  (re-exported: expr.PRESETS)
 
 MAX_NODES = 500
-MAX_DEPTH = 100  # nesting of one expression; deeper would exhaust Python's recursion
+MAX_DEPTH = 100  # nesting the user wrote (brackets, calls, signs); deeper would exhaust
+# Python's recursion. A flat sum a + b + c + ... is not nesting: it is walked in a loop.
 MAX_SOURCE = 20_000
 MAX_EXPONENT = 10
 FUNCTIONS = ("relu", "exp", "log", "tanh", "sigmoid")
@@ -193,28 +197,80 @@ def _explain(step: Step, nodes: list[Value], exc: Exception) -> str:
 
 # --- compiling: ast -> plan, against a whitelist ----------------------------------------------
 
-_FORBIDDEN = {  # what the language has no room for, in a learner's words
-    ast.Attribute: "attributes like a.b",
-    ast.Subscript: "indexing like a[0]",
-    ast.Lambda: "lambda functions",
-    ast.ListComp: "comprehensions",
-    ast.SetComp: "comprehensions",
-    ast.DictComp: "comprehensions",
-    ast.GeneratorExp: "comprehensions",
-    ast.Compare: "comparisons like a < b",
-    ast.BoolOp: "and / or",
-    ast.IfExp: "if ... else",
-    ast.List: "lists",
-    ast.Tuple: "tuples",
-    ast.Dict: "dictionaries",
-    ast.Set: "sets",
-    ast.JoinedStr: "f-strings",
-    ast.NamedExpr: "the := operator",
-    ast.Import: "imports",
-    ast.ImportFrom: "imports",
-    ast.Starred: "*args",
+_NO_BOOLS = "there are no true/false values here"
+# What the language has no room for, in a learner's words: one sentence per refused ast node.
+REFUSED: dict[type, str] = {
+    ast.Attribute: "methods and attributes like .real are not allowed",  # said with its name
+    ast.Subscript: "indexing like a[0] is not allowed",
+    ast.Slice: "slices like a[1:2] are not allowed",
+    ast.Lambda: "lambda functions are not allowed",
+    ast.ListComp: "comprehensions like [x for x in ...] are not allowed",
+    ast.SetComp: "comprehensions like {x for x in ...} are not allowed",
+    ast.DictComp: "comprehensions like {k: v for ...} are not allowed",
+    ast.GeneratorExp: "comprehensions like (x for x in ...) are not allowed",
+    ast.Compare: f"comparisons like a < b are not allowed: {_NO_BOOLS}",
+    ast.IfExp: "'... if ... else ...' is not allowed: a graph has no branches",
+    ast.List: "lists like [1, 2] are not allowed",
+    ast.Tuple: "tuples like (1, 2) are not allowed: one value per name",
+    ast.Dict: "dictionaries like {'a': 1} are not allowed",
+    ast.Set: "sets like {1, 2} are not allowed",
+    ast.JoinedStr: "f-strings are not allowed: only numbers",
+    ast.FormattedValue: "f-strings are not allowed: only numbers",
+    ast.NamedExpr: "the := operator is not allowed: assign on a line of its own, like  y = 3 * x",
+    ast.Starred: "a star before a value (*x) is not allowed",
+    ast.Await: "'await' is not allowed",
+    ast.Yield: "'yield' is not allowed",
+    ast.YieldFrom: "'yield from' is not allowed",
+    ast.Mod: "% (remainder) is not allowed",
+    ast.FloorDiv: "// (whole-number division) is not allowed: use / to divide",
+    ast.MatMult: "@ (matrix product) is not allowed",
+    ast.LShift: "<< (bit shift) is not allowed",
+    ast.RShift: ">> (bit shift) is not allowed",
+    ast.BitOr: "| (bitwise or) is not allowed",
+    ast.BitAnd: "& (bitwise and) is not allowed",
+    ast.BitXor: "^ is not a power here: write x ** 2",
+    ast.Invert: "~ (bitwise not) is not allowed: for a minus sign write -x",
+    ast.Not: f"'not' is not allowed: {_NO_BOOLS}",
+    ast.And: f"'and' is not allowed: {_NO_BOOLS}",
+    ast.Or: f"'or' is not allowed: {_NO_BOOLS}",
+    ast.FunctionDef: "function definitions (def) are not allowed",
+    ast.AsyncFunctionDef: "function definitions (async def) are not allowed",
+    ast.ClassDef: "classes are not allowed",
+    ast.Return: "'return' is not allowed: the last line's name is the output",
+    ast.Delete: "'del' is not allowed",
+    ast.AugAssign: "x += 1 is not allowed: write  x = x + 1",  # said with its own operator
+    ast.AnnAssign: "type annotations (x: float = 1) are not allowed: write x = 1",
+    ast.For: "'for' loops are not allowed: write each step on a line of its own",
+    ast.AsyncFor: "'async for' loops are not allowed",
+    ast.While: "'while' loops are not allowed",
+    ast.If: "'if' statements are not allowed: a graph has no branches",
+    ast.With: "'with' blocks are not allowed",
+    ast.AsyncWith: "'async with' blocks are not allowed",
+    ast.Match: "'match' is not allowed",
+    ast.Raise: "'raise' is not allowed",
+    ast.Try: "'try' is not allowed",
+    ast.Assert: "'assert' is not allowed",
+    ast.Import: "imports are not allowed",
+    ast.ImportFrom: "imports are not allowed",
+    ast.Global: "'global' is not allowed",
+    ast.Nonlocal: "'nonlocal' is not allowed",
+    ast.Expr: "this line computes a value but gives it no name: write  y = ...",
+    ast.Pass: "'pass' is not allowed",
+    ast.Break: "'break' is not allowed",
+    ast.Continue: "'continue' is not allowed",
 }
+for _name, _words in (  # newer Pythons' nodes
+    ("TryStar", "'try' is not allowed"),
+    ("TypeAlias", "'type' aliases are not allowed"),
+    ("TemplateStr", "t-strings are not allowed: only numbers"),
+    ("Interpolation", "t-strings are not allowed: only numbers"),
+):
+    if hasattr(ast, _name):
+        REFUSED[getattr(ast, _name)] = _words
 _OPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
+_SYMBOLS = {**_OPS, ast.Mod: "%", ast.FloorDiv: "//", ast.MatMult: "@", ast.LShift: "<<"}
+_SYMBOLS |= {ast.RShift: ">>", ast.BitOr: "|", ast.BitAnd: "&", ast.BitXor: "^"}
+MAX_TERMS = MAX_NODES  # a sum of more terms builds more nodes than MAX_NODES anyway
 
 
 def _col(source_line: str, col_offset: int) -> int:
@@ -226,6 +282,7 @@ def _col(source_line: str, col_offset: int) -> int:
 def _compile(source: str) -> Plan:
     if len(source) > MAX_SOURCE:
         raise ExprError(f"the program is longer than {MAX_SOURCE} characters", 1, 1)
+    _check_terms(source)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -233,9 +290,68 @@ def _compile(source: str) -> Plan:
     except SyntaxError as exc:
         line, col = exc.lineno or 1, exc.offset or 1
         raise ExprError(f"Python cannot read this: {exc.msg}. {HELP}", line, col) from None
-    except (ValueError, RecursionError, MemoryError, OverflowError):
+    except RecursionError:  # ast.parse recurses once per level: --------1, a.b.c.d...
+        line, col = _longest_statement(source)
+        msg = "this line is nested too deeply for Python to read; split it over several lines"
+        raise ExprError(msg, line, col) from None
+    except (ValueError, MemoryError, OverflowError):
         raise ExprError(f"Python cannot read this program. {HELP}", 1, 1) from None
     return _Compiler(source).program(tree)
+
+
+_BINARY = {"+", "-", "*", "/", "**", "%", "//", "@", "<<", ">>", "&", "|", "^"}
+_OPERAND_END = {tokenize.NAME, tokenize.NUMBER, tokenize.STRING}
+_SKIP = {tokenize.NL, tokenize.COMMENT, tokenize.INDENT, tokenize.DEDENT}
+
+
+def _tokens(source: str):
+    """Python's tokens, without recursion; stops quietly where the tokenizer gives up
+    (ast.parse then explains the syntax error)."""
+    try:
+        yield from tokenize.generate_tokens(io.StringIO(source).readline)
+    except (tokenize.TokenError, SyntaxError):
+        return
+
+
+def _check_terms(source: str) -> None:
+    """Refuse a statement of more than MAX_TERMS terms before ast.parse, which recurses once
+    per term of a+b+c+... and fails on a few thousand."""
+    terms, prev = 1, None
+    for tok in _tokens(source):
+        if tok.type in (tokenize.NEWLINE, tokenize.ENDMARKER):
+            terms, prev = 1, None
+        elif tok.type not in _SKIP:
+            if tok.string in _BINARY and tok.type == tokenize.OP and _ends_operand(prev):
+                terms += 1  # a binary operator (not a sign, as in 2 * -3)
+                if terms > MAX_TERMS:
+                    msg = f"too many terms in one expression (at most {MAX_TERMS})"
+                    raise ExprError(f"{msg}; split it over several lines", *_start(tok))
+            prev = tok
+
+
+def _ends_operand(tok) -> bool:
+    if tok is None:
+        return False
+    if tok.type == tokenize.OP:
+        return tok.string in (")", "]", "}")
+    return tok.type in _OPERAND_END and not (
+        tok.type == tokenize.NAME and keyword.iskeyword(tok.string) and tok.string[0].islower()
+    )  # True, False and None end an operand; 'not', 'and', 'if' do not
+
+
+def _start(tok) -> tuple[int, int]:
+    return tok.start[0], tok.start[1] + 1  # tokenize counts characters from 0
+
+
+def _longest_statement(source: str) -> tuple[int, int]:
+    """Where the statement with the most tokens starts (the one Python could not read)."""
+    best, count, first = (0, (1, 1)), 0, None
+    for tok in _tokens(source):
+        if tok.type in (tokenize.NEWLINE, tokenize.ENDMARKER):
+            best, count, first = max(best, (count, first or (1, 1))), 0, None
+        elif tok.type not in _SKIP:
+            count, first = count + 1, first or _start(tok)
+    return best[1]
 
 
 class _Compiler:
@@ -243,7 +359,7 @@ class _Compiler:
 
     def __init__(self, source: str):
         self.lines = re.split(r"\r\n|\r|\n", source)  # Python's own line breaks
-        self.source = source
+        self.encoded = [line.encode() for line in self.lines]  # ast's offsets count bytes
         self.steps: list[dict] = []
         self.names: dict[str, int] = {}
 
@@ -252,8 +368,24 @@ class _Compiler:
         text = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
         return line, _col(text, getattr(node, "col_offset", 0))
 
-    def fail(self, node: ast.AST, message: str):
-        raise ExprError(message, *self.where(node))
+    def fail(self, node: ast.AST, message: str, where: tuple[int, int] | None = None):
+        raise ExprError(message, *(where or self.where(node)))
+
+    def refuse(self, node: ast.AST, what: ast.AST | None = None, where=None):
+        """Fail with the REFUSED sentence for `what` (default: node itself), and HELP."""
+        words = REFUSED.get(type(what or node)) or f"{type(what or node).__name__} is not allowed"
+        self.fail(node, f"{words}. {HELP}", where)
+
+    def segment(self, node: ast.AST) -> str:
+        """The node's source text on one line (comments and line breaks squeezed out);
+        ast.get_source_segment splits the whole source on every call."""
+        l0, l1 = node.lineno - 1, node.end_lineno - 1
+        c0, c1 = node.col_offset, node.end_col_offset
+        if l0 == l1:
+            return self.encoded[l0][c0:c1].decode(errors="replace")
+        parts = [self.encoded[l0][c0:], *self.encoded[l0 + 1 : l1], self.encoded[l1][:c1]]
+        texts = (p.decode(errors="replace").split("#")[0].strip() for p in parts)
+        return " ".join(t for t in texts if t)
 
     def program(self, tree: ast.Module) -> Plan:
         out = None
@@ -264,57 +396,77 @@ class _Compiler:
         return self.plan(out)
 
     def assignment(self, stmt: ast.stmt) -> int:
+        if isinstance(stmt, ast.AugAssign):
+            op = _SYMBOLS.get(type(stmt.op), "+")
+            self.fail(stmt, f"'{op}=' is not allowed: write  x = x {op} 1  instead")
         if not isinstance(stmt, ast.Assign):
-            what = _FORBIDDEN.get(type(stmt), "this kind of line")
-            self.fail(stmt, f"each line must be  name = expression; {what}: not allowed")
+            words = REFUSED.get(type(stmt)) or f"{type(stmt).__name__} is not allowed"
+            rule = "" if isinstance(stmt, ast.Expr) else ". Each line must be  name = expression"
+            self.fail(stmt, words + rule)
         if len(stmt.targets) != 1 or not isinstance(stmt.targets[0], ast.Name):
             self.fail(stmt, "assign one name per line, like  y = 3 * x")
         name = stmt.targets[0].id
         if name in FUNCTIONS or name == "param":
             self.fail(stmt.targets[0], f"'{name}' is a function; pick another name")
-        self.check_depth(stmt.value)
-        i = self.expr(stmt.value)
+        i = self.expr(stmt.value, 1)
         if not self.steps[i]["named"]:
             self.steps[i].update(label=name, named=True)
         self.names[name] = i
         return i
 
-    def check_depth(self, root: ast.AST) -> None:
-        stack = [(root, 1)]
-        while stack:  # iterative, so a pathological input cannot exhaust the recursion
-            node, depth = stack.pop()
-            if depth > MAX_DEPTH:
-                self.fail(node, f"expression nested deeper than {MAX_DEPTH}; split it over lines")
-            stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
-
     def add(self, node, op, args=(), const=0.0, label="", text="", weight=False) -> int:
         if len(self.steps) >= MAX_NODES:
             self.fail(node, f"the program builds more than {MAX_NODES} nodes; make it smaller")
         line, col = self.where(node)
-        text = text or ast.get_source_segment(self.source, node) or label
+        text = text or self.segment(node) or label
         step = dict(op=op, args=tuple(args), const=const, weight=weight, line=line, col=col)
         self.steps.append(dict(step, label=label or op, text=text, named=False))
         return len(self.steps) - 1
 
-    def expr(self, node: ast.expr) -> int:
+    def expr(self, node: ast.expr, depth: int) -> int:
+        """Recursion is one level per nesting the user wrote: parentheses, calls and signs.
+        A flat a + b + c ... is left-nested in the ast and walked in a loop (binops)."""
+        if depth > MAX_DEPTH:
+            msg = f"expression nested more than {MAX_DEPTH} levels deep; split it over lines"
+            self.fail(node, msg)
         if isinstance(node, ast.Name):
             return self.name(node)
         if isinstance(node, ast.Call):
-            return self.call(node)
+            return self.call(node, depth)
         if isinstance(node, ast.BinOp):
-            return self.binop(node)
-        if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
-            if _is_number(node):
-                return self.leaf(node)
-            i = self.expr(node.operand)
-            if isinstance(node.op, ast.UAdd):
-                return i
-            minus_one = self.add(node, "", const=-1, label="-1", text=MINUS_ONE)
-            return self.add(node, "*", (i, minus_one))  # -b = b * -1
+            return self.binops(node, depth)
+        if isinstance(node, ast.UnaryOp):
+            return self.unary(node, depth)
         if isinstance(node, ast.Constant):
             return self.leaf(node)
-        what = _FORBIDDEN.get(type(node), f"{type(node).__name__} expressions")
-        self.fail(node, f"this language has no {what}. {HELP}")
+        if isinstance(node, ast.Attribute):
+            self.attribute(node)
+        if isinstance(node, ast.BoolOp):
+            self.refuse(node, node.op)
+        self.refuse(node)
+
+    def attribute(self, node: ast.Attribute):
+        """Refuse x.real or (1).__add__, pointing at the (first) dot."""
+        while isinstance(node.value, ast.Attribute):
+            node = node.value
+        line = node.end_lineno
+        text = self.lines[line - 1]
+        dot = _col(text, node.end_col_offset) - len(node.attr) - 1  # 1-based, before the name
+        while dot > 1 and text[dot - 1] != "." and text[dot - 1].isspace():
+            dot -= 1
+        msg = f"methods and attributes (.{node.attr}) are not allowed. {HELP}"
+        self.fail(node, msg, (line, dot) if 0 < dot <= len(text) else None)
+
+    def unary(self, node: ast.UnaryOp, depth: int) -> int:
+        if not isinstance(node.op, (ast.USub, ast.UAdd)):
+            self.refuse(node, node.op)
+        if _is_number(node):
+            return self.leaf(node)
+        i = self.expr(node.operand, depth + 1)
+        if isinstance(node.op, ast.UAdd):
+            return i
+        minus_one = self.add(node, "", const=-1, label="-1", text=MINUS_ONE)
+        return self.add(node, "*", (i, minus_one))  # -b = b * -1
 
     def name(self, node: ast.Name) -> int:
         if node.id in self.names:
@@ -338,41 +490,76 @@ class _Compiler:
 
     def leaf(self, node: ast.expr, weight: bool = False) -> int:
         if isinstance(node, ast.Constant) and not _is_number(node):
-            self.fail(node, f"only numbers are allowed, not {type(node.value).__name__} values")
+            self.fail(node, f"{_constant_words(node.value, self.segment(node))}. {HELP}")
         x = self.number(node)
-        text = ast.get_source_segment(self.source, node) or f"{x:g}"
+        text = self.segment(node) or f"{x:g}"
         return self.add(node, "", const=x, label=text, text=text, weight=weight)
 
-    def call(self, node: ast.Call) -> int:
+    def call(self, node: ast.Call, depth: int) -> int:
+        if isinstance(node.func, ast.Attribute):
+            self.attribute(node.func)
         fn = node.func.id if isinstance(node.func, ast.Name) else None
+        functions = f"Functions: {', '.join(FUNCTIONS)}, param"
+        if fn is None:
+            self.fail(
+                node,
+                f"only a function's name can be called, not {self.segment(node.func)}. {functions}",
+            )
+        if fn in self.names:
+            self.fail(node, f"'{fn}' is a value, not a function. {functions}")
         if fn not in FUNCTIONS and fn != "param":
-            name = f"'{fn}'" if fn else "this"
-            self.fail(node, f"unknown function {name}. Functions: {', '.join(FUNCTIONS)}, param")
+            self.fail(node, f"unknown function '{fn}'. {functions}")
         if len(node.args) != 1 or node.keywords or isinstance(node.args[0], ast.Starred):
             self.fail(node, f"{fn}(...) takes exactly one value, like {fn}(x)")
         if fn == "param" and not _is_number(node.args[0]):
             self.fail(node.args[0], "param(...) takes a plain number, like param(-3.0)")
         if fn == "param":
             return self.leaf(node.args[0], weight=True)
-        return self.add(node, fn, (self.expr(node.args[0]),))
+        return self.add(node, fn, (self.expr(node.args[0], depth + 1),))
 
-    def binop(self, node: ast.BinOp) -> int:
-        op = _OPS.get(type(node.op))
-        if op is None:
-            self.fail(node, f"this operator is not supported. {HELP}")
+    def binops(self, node: ast.BinOp, depth: int) -> int:
+        """a + b - c * d ...: the left-nested chain in a loop, innermost first."""
+        chain = [node]
+        while isinstance(chain[-1].left, ast.BinOp):
+            chain.append(chain[-1].left)
+        for link in chain:  # in the order a recursive walk would meet them
+            if type(link.op) not in _OPS:
+                self.refuse(link, link.op, self.operator_position(link))
+            if isinstance(link.op, ast.Pow):
+                self.exponent(link.right)
+        i = self.expr(chain[-1].left, depth + 1)
+        for link in reversed(chain):
+            i = self.binop(link, i, depth)
+        return i
+
+    def exponent(self, node: ast.expr) -> float:
+        k = self.number(node) if _is_number(node) else None
+        if k is None or abs(k) > MAX_EXPONENT:
+            bound = f"between -{MAX_EXPONENT} and {MAX_EXPONENT}"
+            self.fail(node, f"the exponent must be a plain number {bound}")
+        return _int_if_whole(k)
+
+    def binop(self, node: ast.BinOp, a: int, depth: int) -> int:
+        """One link of a chain, its left operand already built as step a."""
+        op = _OPS[type(node.op)]
         if op == "**":
-            k = self.number(node.right) if _is_number(node.right) else None
-            if k is None or abs(k) > MAX_EXPONENT:
-                bound = f"between -{MAX_EXPONENT} and {MAX_EXPONENT}"
-                self.fail(node.right, f"the exponent must be a plain number {bound}")
-            return self.add(node, "**", (self.expr(node.left),), const=_int_if_whole(k))
-        a, b = self.expr(node.left), self.expr(node.right)
+            return self.add(node, "**", (a,), const=self.exponent(node.right))
+        b = self.expr(node.right, depth + 1)
         if op == "-":  # a - b = a + (b * -1), as the GPT builds it
             minus_one = self.add(node.right, "", const=-1, label="-1", text=MINUS_ONE)
             b = self.add(node.right, "*", (b, minus_one), text=f"-{self._text(b)}")
         if op == "/":  # a / b = a * b**-1, as the GPT builds it
             b = self.add(node.right, "**", (b,), const=-1, text=f"1/{self._text(b)}")
         return self.add(node, "*" if op == "/" else "+" if op == "-" else op, (a, b))
+
+    def operator_position(self, node: ast.BinOp) -> tuple[int, int] | None:
+        """The operator between the operands: after the left one, past spaces and ')'."""
+        line = node.left.end_lineno
+        text = self.lines[line - 1]
+        k = _col(text, node.left.end_col_offset) - 1  # 0-based
+        while k < len(text) and (text[k].isspace() or text[k] == ")"):
+            k += 1
+        return (line, k + 1) if k < len(text) and text[k] != "#" else None
 
     def _text(self, i: int) -> str:
         step = self.steps[i]
@@ -404,6 +591,20 @@ def _reachable(steps: list[dict], out: int) -> set[int]:
                 seen.add(a)
                 stack.append(a)
     return seen
+
+
+def _constant_words(value, text: str) -> str:
+    """Why a literal that is not a number is refused, quoting it."""
+    if isinstance(value, bool) or value is None:
+        return f"{value} is not allowed: only numbers"
+    if isinstance(value, str):
+        quoted = text if len(text) <= 30 else text[:29] + "…"
+        return f"text in quotes ({quoted}) is not allowed: only numbers"
+    if isinstance(value, bytes):
+        return "bytes like b'...' are not allowed: only numbers"
+    if isinstance(value, complex):
+        return f"complex numbers like {text} are not allowed: only real numbers"
+    return f"{text} is not allowed: only numbers"
 
 
 def _is_number(node: ast.AST) -> bool:

@@ -1,5 +1,6 @@
 """The expression language: graphs, gradients, errors with line and column, never a crash."""
 
+import ast
 import math
 import subprocess
 import sys
@@ -9,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from microgpt.engine import Value
-from microgpt.expr import MAX_NODES, PRESETS, ExprError, ExprGraph, evaluate
+from microgpt.expr import MAX_DEPTH, MAX_NODES, PRESETS, REFUSED, ExprError, ExprGraph, evaluate
 
 CLASSIC = dict(PRESETS)["micrograd classic"]
 
@@ -133,7 +134,7 @@ def test_the_language_module_never_imports_qt():
 # --- errors name the line and column --------------------------------------------------------
 
 FORBIDDEN = [
-    ("x = 1\ny = x.real", 2, 5),
+    ("x = 1\ny = x.real", 2, 6),  # at the dot
     ("x = [1, 2]\n", 1, 5),
     ("x = 1\ny = x[0]", 2, 5),
     ("x = 'text'", 1, 5),
@@ -152,7 +153,7 @@ FORBIDDEN = [
     ("x = param(1 + 1)", 1, 11),
     ("x = 1 if 2 else 3", 1, 5),
     ("x = 1 < 2", 1, 5),
-    ("x = 7 % 2", 1, 5),
+    ("x = 7 % 2", 1, 7),  # at the operator
     ("x = True", 1, 5),
     ("x = 1j", 1, 5),
     ("exp = 1.0", 1, 1),
@@ -220,6 +221,171 @@ def test_500_nodes_is_allowed():
     g = evaluate("\n".join(lines))
     assert 490 <= len(g.nodes) <= MAX_NODES
     assert g.output.grad == 1
+
+
+# --- messages name the construct in the user's words ----------------------------------------
+
+X = "x = 2.0\n"  # a known name on line 1; the bad line is line 2
+MESSAGES = [  # (source, line, col, words the message must contain)
+    (X + "y = (1).__add__(2)", 2, 8, "methods and attributes (.__add__) are not allowed"),
+    (X + "y = x.real", 2, 6, "methods and attributes (.real) are not allowed"),
+    (X + "y = x.real.imag", 2, 6, "(.real)"),
+    (X + "y = x . real", 2, 7, "(.real)"),
+    (X + "y = ~1", 2, 5, "~ (bitwise not) is not allowed"),
+    (X + "y = ~x", 2, 5, "~ (bitwise not) is not allowed"),
+    (X + "y = not 1", 2, 5, "'not' is not allowed"),
+    (X + "y = (z := 1)", 2, 6, "the := operator is not allowed"),
+    (X + "y = x and 1", 2, 5, "'and' is not allowed"),
+    (X + "y = x or 1", 2, 5, "'or' is not allowed"),
+    (X + "y = x % 2", 2, 7, "% (remainder) is not allowed"),
+    (X + "y = (x) // 2", 2, 9, "// (whole-number division) is not allowed"),
+    (X + "y = x ^ 2", 2, 7, "^ is not a power here: write x ** 2"),
+    (X + "y = x @ x", 2, 7, "@ (matrix product)"),
+    (X + "y = x << 1", 2, 7, "<< (bit shift)"),
+    (X + "y = x >> 1", 2, 7, ">> (bit shift)"),
+    (X + "y = x | 1", 2, 7, "| (bitwise or)"),
+    (X + "y = x & 1", 2, 7, "& (bitwise and)"),
+    (X + "y = x + x * x % 2", 2, 15, "% (remainder)"),
+    (X + "y = x[0]", 2, 5, "indexing like a[0] is not allowed"),
+    (X + "y = [1, 2]", 2, 5, "lists like [1, 2] are not allowed"),
+    (X + "y = (1, 2)", 2, 5, "tuples like (1, 2) are not allowed"),
+    (X + "y = {'a': 1}", 2, 5, "dictionaries"),
+    (X + "y = {1, 2}", 2, 5, "sets like {1, 2}"),
+    (X + "y = [i for i in x]", 2, 5, "comprehensions"),
+    (X + "y = {i for i in x}", 2, 5, "comprehensions"),
+    (X + "y = {i: i for i in x}", 2, 5, "comprehensions"),
+    (X + "y = (i for i in x)", 2, 5, "comprehensions"),
+    (X + "y = lambda: 1", 2, 5, "lambda functions are not allowed"),
+    (X + "y = 1 if x else 2", 2, 5, "'... if ... else ...' is not allowed"),
+    (X + "y = x < 1", 2, 5, "comparisons like a < b are not allowed"),
+    (X + "y = f'{x}'", 2, 5, "f-strings are not allowed"),
+    (X + "y = 'text'", 2, 5, "text in quotes ('text') is not allowed"),
+    (X + "y = b'x'", 2, 5, "bytes like b'...' are not allowed"),
+    (X + "y = True", 2, 5, "True is not allowed"),
+    (X + "y = None", 2, 5, "None is not allowed"),
+    (X + "y = 1j", 2, 5, "complex numbers like 1j are not allowed"),
+    (X + "y = ...", 2, 5, "... is not allowed"),
+    (X + "y = await x", 2, 5, "'await' is not allowed"),
+    (X + "y = yield x", 2, 5, "'yield' is not allowed"),
+    (X + "y = yield from x", 2, 5, "'yield from' is not allowed"),
+    (X + "y = sin(x)", 2, 5, "unknown function 'sin'"),
+    (X + "y = x(2)", 2, 5, "'x' is a value, not a function"),
+    (X + "y = (1)(2)", 2, 5, "only a function's name can be called, not 1"),
+    (X + "def f():\n    return 1", 2, 1, "function definitions (def) are not allowed"),
+    (X + "async def f():\n    pass", 2, 1, "function definitions (async def)"),
+    (X + "class A:\n    pass", 2, 1, "classes are not allowed"),
+    (X + "return x", 2, 1, "'return' is not allowed"),
+    (X + "del x", 2, 1, "'del' is not allowed"),
+    (X + "x += 1", 2, 1, "'+=' is not allowed: write  x = x + 1"),
+    (X + "x *= 2", 2, 1, "'*=' is not allowed: write  x = x * 1"),
+    (X + "y: float = 1", 2, 1, "type annotations"),
+    (X + "for i in x:\n    pass", 2, 1, "'for' loops are not allowed"),
+    (X + "async for i in x:\n    pass", 2, 1, "'async for' loops are not allowed"),
+    (X + "while x:\n    pass", 2, 1, "'while' loops are not allowed"),
+    (X + "if x:\n    pass", 2, 1, "'if' statements are not allowed"),
+    (X + "with x:\n    pass", 2, 1, "'with' blocks are not allowed"),
+    (X + "async with x:\n    pass", 2, 1, "'async with' blocks are not allowed"),
+    (X + "match x:\n    case 1:\n        pass", 2, 1, "'match' is not allowed"),
+    (X + "raise x", 2, 1, "'raise' is not allowed"),
+    (X + "try:\n    pass\nexcept E:\n    pass", 2, 1, "'try' is not allowed"),
+    (X + "try:\n    pass\nexcept* E:\n    pass", 2, 1, "'try' is not allowed"),
+    (X + "assert x", 2, 1, "'assert' is not allowed"),
+    (X + "import os", 2, 1, "imports are not allowed"),
+    (X + "from os import path", 2, 1, "imports are not allowed"),
+    (X + "global x", 2, 1, "'global' is not allowed"),
+    (X + "nonlocal x", 2, 1, "'nonlocal' is not allowed"),
+    (X + "3 * x", 2, 1, "this line computes a value but gives it no name"),
+    (X + "pass", 2, 1, "'pass' is not allowed"),
+    (X + "break", 2, 1, "'break' is not allowed"),
+    (X + "continue", 2, 1, "'continue' is not allowed"),
+]
+NONSENSE = ("unknown function this", " no the ", "UnaryOp", " expressions", "this kind of")
+
+
+@pytest.mark.parametrize("source,line,col,words", MESSAGES)
+def test_messages_name_the_construct_in_the_users_words(source, line, col, words):
+    with pytest.raises(ExprError) as info:
+        evaluate(source)
+    err = info.value
+    assert words in err.message
+    assert (err.line, err.col) == (line, col), str(err)
+    assert not any(bad in str(err) for bad in NONSENSE), str(err)
+
+
+def _node_types(base: type) -> set[type]:
+    found, stack = set(), [base]
+    while stack:
+        for sub in stack.pop().__subclasses__():
+            found.add(sub)
+            stack.append(sub)
+    return {t for t in found if t.__module__ == "ast" and not t.__subclasses__()}
+
+
+ACCEPTED = {ast.Assign, ast.Name, ast.Call, ast.BinOp, ast.UnaryOp, ast.Constant, ast.BoolOp}
+ACCEPTED |= {ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow, ast.UAdd, ast.USub}  # BoolOp: by op
+
+
+def test_every_refused_ast_node_has_a_readable_phrase():
+    bases = (ast.stmt, ast.expr, ast.operator, ast.unaryop, ast.boolop)
+    refused = set().union(*map(_node_types, bases)) - ACCEPTED
+    refused -= {
+        getattr(ast, name)
+        for name in ("Num", "Str", "Bytes", "NameConstant", "Ellipsis")
+        if hasattr(ast, name)
+    }  # deprecated aliases of Constant
+    missing = sorted(t.__name__ for t in refused if not REFUSED.get(t))
+    assert not missing
+    for node_type in refused:
+        words = REFUSED[node_type]
+        assert "not allowed" in words or "not a power" in words or "no name" in words
+        assert node_type.__name__ not in words.split()  # a learner's words, not the ast's
+
+
+def test_a_flat_sum_is_not_nesting():
+    for n in (101, 499):  # a + a + ... is left-nested in the ast, but nobody wrote brackets
+        g = evaluate("a = 2.0\ny = " + " + ".join(["a"] * n))
+        assert len(g.nodes) == n and g.output.data == 2.0 * n
+    mixed = " + ".join(f"a*{k}" if k % 2 else f"a - {k}" for k in range(120))
+    assert evaluate("a = 2.0\ny = " + mixed).output.grad == 1
+
+
+def test_real_nesting_is_limited_and_located():
+    source = "x = 1.0\ny = " + "relu(" * (MAX_DEPTH + 1) + "x" + ")" * (MAX_DEPTH + 1)
+    with pytest.raises(ExprError) as info:
+        evaluate(source)
+    assert f"nested more than {MAX_DEPTH} levels deep" in info.value.message
+    assert (info.value.line, info.value.col) == (2, len("y = ") + 5 * MAX_DEPTH + 1)  # 101st
+    ok = "x = 1.0\ny = " + "relu(" * (MAX_DEPTH - 1) + "x" + ")" * (MAX_DEPTH - 1)
+    assert evaluate(ok).output.data == 1.0
+
+
+def test_a_3000_term_sum_says_too_many_terms_where():
+    line = "y = " + "+".join(["x"] * 3000)  # ast.parse alone would hit a RecursionError
+    with pytest.raises(ExprError) as info:
+        evaluate("x = 1.0\n" + line)
+    err = info.value
+    assert f"too many terms in one expression (at most {MAX_NODES})" in err.message
+    plus = [k for k, ch in enumerate(line) if ch == "+"]
+    assert (err.line, err.col) == (2, plus[MAX_NODES - 1] + 1)  # the operator of term 501
+
+
+def test_signs_do_not_count_as_terms():
+    # 299 binary operators and 750 signs (unary + builds no node): under the 500-term limit
+    g = evaluate("x = 1.0\ny = " + " + ".join(["x * + + + + -2"] * 150))
+    assert g.output.data == -300.0
+
+
+def test_nesting_too_deep_for_python_names_the_line():
+    for bad in ("-" * 5000 + "x", "x." * 5000 + "a"):
+        with pytest.raises(ExprError) as info:
+            evaluate("x = 1.0\n\ny = " + bad)
+        assert (info.value.line, info.value.col) == (3, 1)
+        assert "nested too deeply" in info.value.message
+
+
+def test_node_texts_leave_out_comments_inside_brackets():
+    g = evaluate("x = 1.0\ny = (x   # <b>c</b>\n     * 2)\n")
+    assert g.steps[-1].text == "x * 2"
 
 
 def test_deep_nesting_is_an_error_not_a_crash():
