@@ -1,6 +1,7 @@
-"""Graph pane speed: lay out + draw ~300 nodes, and a nudge on ~500 nodes.
+"""Graph pane speed: lay out + draw ~300 nodes, a nudge on ~500 nodes, and the 499-node
+chain of issue #9 (a used by every one of 498 additions): layout, draw, and a keystroke.
 
-QT_QPA_PLATFORM=offscreen python scripts/bench_graph.py
+QT_QPA_PLATFORM=offscreen python scripts/bench_graph.py [--chain-only]
 """
 
 import os
@@ -12,8 +13,16 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PySide6.QtWidgets import QApplication
 
 app = QApplication(sys.argv)
+from PySide6.QtCore import Qt  # noqa: E402
+from PySide6.QtTest import QTest  # noqa: E402
+
 from microgpt.expr import evaluate  # noqa: E402
 from microgpt_gui.panes.graph import GraphPane  # noqa: E402
+from microgpt_gui.panes.graph_editor import TYPING_PAUSE_MS  # noqa: E402
+from microgpt_gui.panes.graph_layout import layered_layout  # noqa: E402
+
+CHAIN = "a = param(1.0)\nx = a\n" + "x = x + a\n" * 498  # 499 nodes, the node limit
+REPEATS = 5
 
 
 def mlp_program(n_in: int, n_hidden: int) -> str:
@@ -41,10 +50,72 @@ def size_for(target):
     return best
 
 
+def median_ms(times: list[float]) -> str:
+    return f"{statistics.median(times) * 1000:.1f} ms (min {min(times) * 1000:.1f})"
+
+
+def bench_chain(pane: GraphPane) -> None:
+    """The 499-node chain: layout alone, layout + draw, and a keystroke to the new graph."""
+    g = evaluate(CHAIN)
+    view = pane.view
+    view.set_graph(g)
+    view.viewport().repaint()
+    captured = {}  # what GraphView hands the layout, captured by drawing once more
+
+    def spy(s, e):
+        captured.update(sizes=list(s), edges=list(e))
+        return layered_layout(s, e)
+
+    import microgpt_gui.panes.graph_view as graph_view
+
+    graph_view.layered_layout, original = spy, graph_view.layered_layout
+    view.set_graph(g)
+    graph_view.layered_layout = original
+    sizes, edges = captured["sizes"], captured["edges"]
+    layout, whole = [], []
+    for _ in range(REPEATS):
+        t0 = time.perf_counter()
+        layered_layout(sizes, edges)
+        layout.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        view.set_graph(g)
+        view.viewport().repaint()
+        whole.append(time.perf_counter() - t0)
+    n = len(g.nodes)
+    print(f"{n}-node chain ({len(sizes)} vertices, {len(edges)} edges): layout {median_ms(layout)}")
+    print(f"{n}-node chain: layout + draw {median_ms(whole)}")
+    pane.set_source(CHAIN)
+    app.processEvents()
+    editor = pane.editor.text
+    editor.setFocus()
+    keys, rebuilds = [], []
+    for k in range(REPEATS):
+        cursor = editor.textCursor()
+        cursor.setPosition(len("a = param(1."))  # after the 1 of 1.0: type a digit there
+        editor.setTextCursor(cursor)
+        t0 = time.perf_counter()
+        QTest.keyClick(editor, Qt.Key_1 + k % 9)
+        keys.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        pane.editor.request_build()  # what the typing pause's timer does when it fires
+        view.viewport().repaint()
+        rebuilds.append(time.perf_counter() - t0)
+        assert pane.graph.source == pane.source(), "the keystroke did not rebuild the graph"
+    total = [a + b for a, b in zip(keys, rebuilds)]
+    print(
+        f"{n}-node chain: keystroke {median_ms(keys)}; after the {TYPING_PAUSE_MS} ms typing "
+        f"pause, rebuild + redraw {median_ms(rebuilds)}; keystroke to redrawn graph "
+        f"{median_ms(total)} + the pause"
+    )
+
+
 pane = GraphPane()
 pane.resize(900, 600)
 pane.show()
 app.processEvents()
+bench_chain(pane)
+if "--chain-only" in sys.argv:
+    sys.exit(0)
 for target in (300, 500):
     n, n_in, n_h = size_for(target)
     src = mlp_program(n_in, n_h)

@@ -52,12 +52,16 @@ class GraphPane(QWidget):
         super().__init__(parent)
         self.graph: ExprGraph | None = None
         self.overrides: dict[int, float] = {}  # nudged leaves: node index -> value
+        self._building = False
+        self._pending: str | None = None  # asked for while a build was running
         self.steps: StepThrough | None = None
         self.editor = ExprEditor()
         self.view = GraphView()
         self.inspector = NodeInspector()
-        self.status = QLabel(objectName="graph_status", wordWrap=True)
-        self.legend = QLabel(legend_html(), objectName="graph_legend", wordWrap=True)
+        self.status = QLabel(objectName="graph_status", wordWrap=True, textFormat=Qt.PlainText)
+        self.legend = QLabel(
+            legend_html(), objectName="graph_legend", wordWrap=True, textFormat=Qt.RichText
+        )
         self.legend.setStyleSheet(f"color: {theme.MUTED.name()};")
         self._timer = QTimer(self)
         self._timer.timeout.connect(self._on_timer_timeout)
@@ -140,8 +144,8 @@ class GraphPane(QWidget):
         return self.build()
 
     def set_source(self, source: str) -> bool:
-        self.editor.set_source(source)
-        return self.build()
+        """Put `source` in the editor and build it; False if it is refused or fails."""
+        return self.editor.set_source(source) and self.build()
 
     def source(self) -> str:
         return self.editor.source()
@@ -152,6 +156,21 @@ class GraphPane(QWidget):
         return self.graph is not None and self.graph.source == self.source()
 
     def _on_editor_build_requested(self, source: str) -> None:
+        """Build now, or, if a build is running (a listener of graph_built asked, say), once it
+        is done: one build at a time, the latest text last."""
+        if self._building:
+            self._pending = source
+            return
+        self._building = True
+        try:
+            while source is not None:
+                self._pending = None
+                self._build(source)
+                source = self._pending
+        finally:
+            self._building = False
+
+    def _build(self, source: str) -> None:
         if self.graph is not None and source == self.graph.source and not self.overrides:
             self.editor.show_error(None, self._unused_note(self.graph))
             return

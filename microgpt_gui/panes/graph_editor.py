@@ -1,5 +1,7 @@
 """ExprEditor: the preset list, the program text and its error line."""
 
+import html
+
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QFontDatabase, QKeySequence, QShortcut, QTextCursor
 from PySide6.QtWidgets import (
@@ -11,7 +13,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from microgpt.expr import PRESETS, ExprError
+from microgpt.expr import MAX_SOURCE, PRESETS, ExprError
 
 from .. import theme
 
@@ -20,6 +22,38 @@ HINT = (
     "One <i>name = expression</i> per line; the last is the output. "
     "<i>param(2.0)</i> marks a weight. Ctrl+Enter builds."
 )
+KEPT = "The program and the graph are unchanged."
+
+
+def too_long(n: int, what: str = "pasted") -> str:
+    """Why a text that would make the program n characters long is not put into the editor."""
+    return (
+        f"Not {what}: the program would be longer than {MAX_SOURCE} characters "
+        f"({n:,} characters). {KEPT}"
+    )
+
+
+def preset_tooltip(source: str) -> str:
+    """A preset's opening comment, as escaped rich text (a tooltip would read raw text as HTML
+    if it looked like a tag)."""
+    lines = [line.lstrip("# ") for line in source.splitlines() if line.startswith("#")]
+    return f"<p>{html.escape(' '.join(lines))}</p>" if lines else ""
+
+
+class ProgramEdit(QPlainTextEdit):
+    """The program text. A paste or drop that would make it longer than MAX_SOURCE is refused
+    before Qt lays it out (a 10 MB paste took 2.7 s to reach the same message)."""
+
+    refused = Signal(str)  # why
+
+    def insertFromMimeData(self, source) -> None:
+        text = source.text() if source.hasText() else ""
+        cursor = self.textCursor()
+        kept = len(self.toPlainText()) - (cursor.selectionEnd() - cursor.selectionStart())
+        if kept + len(text) > MAX_SOURCE:
+            self.refused.emit(too_long(kept + len(text)))
+            return
+        super().insertFromMimeData(source)
 
 
 class ExprEditor(QWidget):
@@ -31,21 +65,24 @@ class ExprEditor(QWidget):
         super().__init__(parent)
         self.presets = QListWidget(objectName="graph_presets")
         self.presets.addItems([name for name, _ in PRESETS])
+        for k, (_, source) in enumerate(PRESETS):
+            self.presets.item(k).setToolTip(preset_tooltip(source))
         self.presets.setAccessibleName("Example programs")
         self.presets.setMaximumWidth(180)
         self.presets.itemClicked.connect(self._on_presets_clicked)
         self.presets.itemActivated.connect(self._on_presets_clicked)
-        self.text = QPlainTextEdit(objectName="graph_editor")
+        self.text = ProgramEdit(objectName="graph_editor")
         self.text.setFont(QFontDatabase.systemFont(QFontDatabase.FixedFont))
         self.text.setLineWrapMode(QPlainTextEdit.NoWrap)
         self.text.setTabChangesFocus(True)
         self.text.setAccessibleName("Program")
         self.text.textChanged.connect(self._on_text_changed)
-        self.error = QLabel(objectName="graph_error", wordWrap=True)
+        self.text.refused.connect(self.show_refusal)
+        # messages quote the program: plain text, never HTML
+        self.error = QLabel(objectName="graph_error", wordWrap=True, textFormat=Qt.PlainText)
         self.error.setStyleSheet(f"color: {theme.BAD.name()};")
         self.error.hide()
-        self.hint = QLabel(HINT, objectName="graph_hint", wordWrap=True)
-        self.hint.setMaximumWidth(180)
+        self.hint = QLabel(HINT, objectName="graph_hint", wordWrap=True, textFormat=Qt.RichText)
         self.hint.setStyleSheet(f"color: {theme.MUTED.name()};")
         self.build = QPushButton("Build graph", objectName="graph_build")
         self.build.setToolTip("Build the graph of this program now (Ctrl+Enter)")
@@ -72,9 +109,14 @@ class ExprEditor(QWidget):
     def source(self) -> str:
         return self.text.toPlainText()
 
-    def set_source(self, source: str) -> None:
-        """Replace the program (the rebuild is requested by the caller or after a pause)."""
+    def set_source(self, source: str) -> bool:
+        """Replace the program (the rebuild is requested by the caller or after a pause);
+        False, with the reason shown, if it is too long to be a program."""
+        if len(source) > MAX_SOURCE:
+            self.show_refusal(too_long(len(source), "loaded"))
+            return False
         self.text.setPlainText(source)
+        return True
 
     def request_build(self) -> None:
         self._timer.stop()
@@ -88,13 +130,20 @@ class ExprEditor(QWidget):
             self.error.setText(note)
             return
         self.error.setStyleSheet(f"color: {theme.BAD.name()};")
-        self.error.setText(f"{error}. {note}".strip())
+        text = str(error)
+        self.error.setText(f"{text}{'' if text.endswith('.') else '.'} {note}".strip())
         self.error.show()
         block = self.text.document().findBlockByLineNumber(error.line - 1)
         if block.isValid() and not self.text.hasFocus():
             cursor = QTextCursor(block)
             cursor.movePosition(QTextCursor.Right, n=min(error.col - 1, block.length() - 1))
             self.text.setTextCursor(cursor)
+
+    def show_refusal(self, message: str) -> None:
+        """A text the editor did not take: say why; the program stays as it was."""
+        self.error.setStyleSheet(f"color: {theme.BAD.name()};")
+        self.error.setText(message)
+        self.error.show()
 
     def _on_text_changed(self) -> None:
         item = self.presets.currentItem()

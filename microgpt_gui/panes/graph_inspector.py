@@ -1,6 +1,7 @@
 """NodeInspector: one node's value and gradient, explained in sentences with the numbers."""
 
 import html
+import re
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QDoubleValidator
@@ -117,17 +118,22 @@ class NodeInspector(QWidget):
         g, i = self.graph, self.index
         step = g.steps[i]
         kind = leaf_words(g, i) if step.op == "" else KIND_WORDS[g.kind(i)]
-        line = g.source.splitlines()[step.line - 1].split("#")[0].strip()
+        line = re.split(r"\r\n|\r|\n", g.source)[step.line - 1].strip()  # with its comment
         made = f", made by {op_symbol(g, i)}" if step.op else ""
         return (
-            f"<b style='font-size:12pt'>{_html(name_of(g, i))}</b> is {_html(kind)}{made} "
-            f"<span style='color:{theme.MUTED.name()}'>(line {step.line}: "
+            f"<b style='font-size:12pt'>{_html(name_of(g, i))}</b> is {_html(kind)}"
+            f"{_html(made)} <span style='color:{theme.MUTED.name()}'>(line {step.line}: "
             f"<code>{_html(line)}</code>)</span>"
         )
 
+    def _names(self) -> tuple[str, str]:
+        """The selected node's and the output's names, escaped for rich text."""
+        g = self.graph
+        return _html(name_of(g, self.index)), _html(name_of(g, len(g.nodes) - 1))
+
     def _numbers_html(self) -> str:
         g, i = self.graph, self.index
-        x, out = name_of(g, i), name_of(g, len(g.nodes) - 1)
+        x, out = self._names()
         node = g.nodes[i]
         grad = f"grad d{out}/d{x} = <b>{fmt(node.grad)}</b>"
         head = f"value <b>{fmt(node.data)}</b> &nbsp; · &nbsp; {grad}"
@@ -165,7 +171,7 @@ class NodeInspector(QWidget):
 
     def _check_html(self) -> str:
         g, i = self.graph, self.index
-        x, out = name_of(g, i), name_of(g, len(g.nodes) - 1)
+        x, out = self._names()
         try:
             h = float(self.h_box.currentText())
             fd = g.finite_difference(i, h)
@@ -175,7 +181,7 @@ class NodeInspector(QWidget):
             return "<b>Check by experiment</b>: type a positive step h."
         grad = g.nodes[i].grad
         return (
-            f"<b>Check by experiment:</b> move {_html(x)} by ±h and watch {out}: "
+            f"<b>Check by experiment:</b> move {x} by ±h and watch {out}: "
             f"({out}({x}+h) − {out}({x}−h)) / 2h = <b>{fmt(fd)}</b>; autograd says "
             f"<b>{fmt(grad)}</b> (difference {abs(fd - grad):.1e})."
         )
@@ -212,9 +218,9 @@ class NodeInspector(QWidget):
 
     def _nudge_html(self) -> str:
         g, i = self.graph, self.index
-        x, out = name_of(g, i), name_of(g, len(g.nodes) - 1)
+        x, out = self._names()
         if i not in g.overrides:
-            return f"Drag the slider to nudge {_html(x)} and watch {out} move."
+            return f"Drag the slider to nudge {x} and watch {out} move."
         base = {k: v for k, v in g.overrides.items() if k != i}
         try:
             before = evaluate(g.source, base)
@@ -224,7 +230,7 @@ class NodeInspector(QWidget):
         l0, l1 = before.output.data, g.output.data
         slope = f"Δ{out}/Δ{x} = <b>{fmt((l1 - l0) / (x1 - x0))}</b>" if x1 != x0 else ""
         return (
-            f"{_html(x)}: {fmt(x0)} → {fmt(x1)}; {out}: {fmt(l0)} → <b>{fmt(l1)}</b>. {slope} "
+            f"{x}: {fmt(x0)} → {fmt(x1)}; {out}: {fmt(l0)} → <b>{fmt(l1)}</b>. {slope} "
             f"(the gradient at the new point is {fmt(g.nodes[i].grad)})"
         )
 

@@ -160,26 +160,34 @@ class OpCircle(QGraphicsItem):
 
 
 class EdgeItem(QGraphicsItem):
-    """An arrow from a child's box to an op (carrying a local gradient), or an op to its box."""
+    """An arrow from a child's box to an op (carrying a local gradient), or an op to its box.
 
-    def __init__(self, points: list[tuple[float, float]], child: int, node: int, slot: int):
+    `shared`: the edge rises to a lane another edge of the same source already draws (one
+    value feeding many ops far apart), so unlit it draws only its own drop to the op."""
+
+    def __init__(
+        self, points: list[tuple[float, float]], child: int, node: int, slot: int, shared=False
+    ):
         super().__init__()
         self.child, self.node, self.slot = child, node, slot  # slot -1: op -> its own box
         self.hovered = self.active = False
-        self.path = _smooth_path(points)
-        # a long edge is drawn piecewise: only the pieces on screen (drawPath costs ~ length)
-        self.pieces = [(q.boundingRect().adjusted(-2, -2, 2, 2), q) for q in _pieces(points)]
-        end = QPointF(*points[-1])
-        self.arrow = QPolygonF([end, end + QPointF(-7, -3.5), end + QPointF(-7, 3.5)])
-        stroker = QPainterPathStroker()
-        stroker.setWidth(10)
-        self._shape = stroker.createStroke(self.path)
-        self._bounds = self._shape.boundingRect().united(self.arrow.boundingRect())
+        self.points, self.shared = points, shared
+        # a long edge is drawn piecewise: only the pieces on screen (drawPath costs ~ length);
+        # each piece's path is made when it is first drawn (most never are, in a big graph)
+        cuts = [0, 2] if shared else list(range(0, len(points) - 1, 8))
+        self.pieces = [(_bounds(points[a : b + 1], 2, 2), a, b) for a, b in _spans(cuts, points)]
+        self._paths: dict[int, QPainterPath] = {}
+        self._bounds = _bounds(points, 8, 6)  # the arrow head is 7 px long, 7 px wide
+        self._shape: QPainterPath | None = None  # made on the first hover: most never are
         self.setAcceptHoverEvents(True)
         self.setFlag(QGraphicsItem.ItemUsesExtendedStyleOption)  # gives option.exposedRect
         self.setZValue(-1)
 
     def shape(self) -> QPainterPath:
+        if self._shape is None:
+            stroker = QPainterPathStroker()
+            stroker.setWidth(10)
+            self._shape = stroker.createStroke(_smooth_path(self.points))
         return self._shape
 
     def boundingRect(self) -> QRectF:
@@ -199,12 +207,16 @@ class EdgeItem(QGraphicsItem):
         p.setPen(QPen(colour, 3 if lit else 1.4))
         p.setBrush(Qt.NoBrush)
         exposed = option.exposedRect
-        for bounds, piece in self.pieces:
+        pieces = self.pieces[1:] if self.shared and not lit else self.pieces
+        for bounds, a, b in pieces:
             if bounds.intersects(exposed):
-                p.drawPath(piece)
+                if a not in self._paths:
+                    self._paths[a] = _smooth_path(self.points[a : b + 1], a)
+                p.drawPath(self._paths[a])
+        x, y = self.points[-1]
         p.setPen(Qt.NoPen)
         p.setBrush(QBrush(colour))
-        p.drawPolygon(self.arrow)
+        p.drawPolygon(QPolygonF([QPointF(x, y), QPointF(x - 7, y - 3.5), QPointF(x - 7, y + 3.5)]))
 
 
 def _draw_condensed(p, rect: QRectF, text: str) -> None:
@@ -221,18 +233,27 @@ def _draw_condensed(p, rect: QRectF, text: str) -> None:
     p.restore()
 
 
-def _pieces(points: list[tuple[float, float]], per: int = 4) -> list[QPainterPath]:
-    """The smooth path in runs of `per` column crossings."""
-    step = 2 * per
-    return [_smooth_path(points[k : k + step + 1]) for k in range(0, len(points) - 1, step)]
+def _spans(cuts: list[int], points) -> list[tuple[int, int]]:
+    """(first, last) point index of each piece of a route cut at `cuts`."""
+    ends = [*cuts[1:], len(points) - 1]
+    return [(a, b) for a, b in zip(cuts, ends) if b > a]
 
 
-def _smooth_path(points: list[tuple[float, float]]) -> QPainterPath:
-    """Curves across the gaps between columns, straight lines through a column."""
+def _bounds(points: list[tuple[float, float]], dx: float, dy: float) -> QRectF:
+    """The points' bounding box, grown by dx and dy (a smooth path stays inside it: its
+    control points lie between its ends)."""
+    xs, ys = [x for x, _ in points], [y for _, y in points]
+    left, top = min(xs) - dx, min(ys) - dy
+    return QRectF(left, top, max(xs) + dx - left, max(ys) + dy - top)
+
+
+def _smooth_path(points: list[tuple[float, float]], first: int = 0) -> QPainterPath:
+    """Curves across the gaps between columns, straight lines through a column; `first` is
+    the index of points[0] in the whole route (segment k + first odd: a gap)."""
     path = QPainterPath(QPointF(*points[0]))
     for k in range(1, len(points)):
         (x0, y0), (x1, y1) = points[k - 1], points[k]
-        if k % 2:  # a gap between columns: an S-curve with horizontal ends
+        if (k + first) % 2:  # a gap between columns: an S-curve with horizontal ends
             mx = (x0 + x1) / 2
             path.cubicTo(QPointF(mx, y0), QPointF(mx, y1), QPointF(x1, y1))
         else:

@@ -2,23 +2,28 @@
 
 1. Columns: every vertex sits one column left of its nearest consumer, sinks rightmost
    (longest path to a sink), which is how graphviz places micrograd's draw_dot leaves.
-2. Long edges get a dummy vertex in every column they cross, so they route between boxes.
+2. Long edges get a dummy vertex in every column they cross, so they route between boxes,
+   while the dummies stay within a budget linear in the graph's size. Above it (one value
+   used all along a long chain: x = x + a, 498 times, needs ~250,000 dummies), a source's
+   long edges share a lane above the graph instead: a bus with a drop to each consumer.
 3. Order within columns: depth-first from the sinks, then barycenter sweeps; the ordering
    with the fewest crossings wins.
 4. Heights: each vertex moves toward the mean of its neighbours, subject to no overlap,
    solved exactly per column (isotonic regression by pool-adjacent-violators).
 
 grandalf's Sugiyama took ~140 ms alone for a 290-node graph here, and networkx only offers
-step 1; this takes a few milliseconds.
+step 1; this takes a few milliseconds (scripts/bench_graph.py).
 """
 
 from bisect import bisect_right, insort
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 GAP_X = 12.0  # between columns
 GAP_Y = 14.0  # between boxes in a column
 GAP_DUMMY = 6.0  # beside an edge passing through a column
+GAP_LANE = 12.0  # between lanes above the graph
 SWEEPS = 4
+DUMMIES_PER_VERTEX = 4  # the dummy budget: the layout's work stays linear in the graph
 
 
 @dataclass
@@ -27,6 +32,7 @@ class Layout:
     routes: list[list[tuple[float, float]]]  # one per input edge: points from u's right to v's left
     width: float
     height: float
+    laned: list[bool] = field(default_factory=list)  # per edge: runs along its source's lane
 
 
 def layered_layout(sizes: list[tuple[float, float]], edges: list[tuple[int, int]]) -> Layout:
@@ -35,11 +41,15 @@ def layered_layout(sizes: list[tuple[float, float]], edges: list[tuple[int, int]
     if n == 0:
         return Layout([], [], 0.0, 0.0)
     rank = _ranks(n, edges)
+    laned = _laned_sources(n, edges, rank)
     sizes = list(sizes)
     succ: list[list[int]] = [[] for _ in range(n)]
     pred: list[list[int]] = [[] for _ in range(n)]
     chains = []
     for u, v in edges:
+        if u in laned and rank[v] - rank[u] > 1:
+            chains.append(None)  # routed along u's lane, after the layout
+            continue
         chain = [u]
         for r in range(rank[u] + 1, rank[v]):  # a dummy per column crossed
             rank.append(r)
@@ -58,10 +68,57 @@ def layered_layout(sizes: list[tuple[float, float]], edges: list[tuple[int, int]
     xs = [lefts[rank[v]] + widths[rank[v]] / 2 for v in range(len(rank))]
     top = min(ys[v] - sizes[v][1] / 2 for v in range(n))
     bottom = max(ys[v] + sizes[v][1] / 2 for v in range(n))
+    lane_y = _lanes(laned, edges, rank, min([top, *ys[n:]]))  # above dummies too
+    top = min([top, *lane_y.values()])
     ys = [y - top for y in ys]
     centers = [(xs[v], ys[v]) for v in range(n)]
-    routes = [_route(chain, xs, ys, sizes, lefts, widths, rank, n) for chain in chains]
-    return Layout(centers, routes, lefts[-1] + widths[-1], bottom - top)
+    routes = []
+    for (u, v), chain in zip(edges, chains):
+        if chain is None:
+            lane = (
+                (lefts[rank[u] + 1], lane_y[u] - top),
+                (lefts[rank[v] - 1] + widths[rank[v] - 1], lane_y[u] - top),
+            )
+            routes.append(
+                [(xs[u] + sizes[u][0] / 2, ys[u]), *lane, (xs[v] - sizes[v][0] / 2, ys[v])]
+            )
+        else:
+            routes.append(_route(chain, xs, ys, sizes, lefts, widths, rank, n))
+    laned = [chain is None for chain in chains]
+    return Layout(centers, routes, lefts[-1] + widths[-1], bottom - top, laned)
+
+
+def _laned_sources(n: int, edges: list[tuple[int, int]], rank: list[int]) -> set[int]:
+    """Sources whose long edges take a lane: the costliest, once dummies exceed the budget."""
+    cost: dict[int, int] = {}  # u -> dummies its long edges would need
+    for u, v in edges:
+        if rank[v] - rank[u] > 1:
+            cost[u] = cost.get(u, 0) + rank[v] - rank[u] - 1
+    budget, laned = DUMMIES_PER_VERTEX * n, set()
+    for u in sorted(cost, key=lambda u: (cost[u], u)):
+        if cost[u] <= budget:
+            budget -= cost[u]
+        else:
+            laned.add(u)
+    return laned
+
+
+def _lanes(laned: set[int], edges, rank, top: float) -> dict[int, float]:
+    """One horizontal lane per laned source above the graph; lanes that do not overlap
+    share a track (greedy interval colouring, left to right)."""
+    reach = {u: rank[u] for u in laned}
+    for u, v in edges:
+        if u in reach:
+            reach[u] = max(reach[u], rank[v])
+    track_end: list[int] = []  # the last column of each track
+    lane_y = {}
+    for u in sorted(laned, key=lambda u: (rank[u], u)):
+        t = next((t for t, end in enumerate(track_end) if end < rank[u]), len(track_end))
+        if t == len(track_end):
+            track_end.append(0)
+        track_end[t] = reach[u]
+        lane_y[u] = top - GAP_LANE * (t + 1)
+    return lane_y
 
 
 def _ranks(n: int, edges: list[tuple[int, int]]) -> list[int]:
@@ -92,7 +149,7 @@ def _order(rank, succ, pred, n) -> list[list[int]]:
     for v in sorted(range(len(rank)), key=lambda v: order.get(v, len(rank) + v)):
         layers[rank[v]].append(v)
     best, best_cross = [list(c) for c in layers], _crossings(layers, succ)
-    for _ in range(SWEEPS):
+    for _ in range(SWEEPS if best_cross else 0):  # only a strictly better order replaces it
         for r in reversed(range(len(layers) - 1)):
             _sort_by_barycenter(layers[r], layers[r + 1], succ)
         for r in range(1, len(layers)):
@@ -135,10 +192,13 @@ def _heights(layers, sizes, succ, pred, n) -> list[float]:
     for layer in layers:
         _place(layer, [0.0] * len(layer), sizes, ys, n)
     for _ in range(SWEEPS):
+        before = list(ys)
         for r in reversed(range(len(layers) - 1)):
             _pull(layers[r], succ, sizes, ys, n)
         for layer in layers[1:]:
             _pull(layer, pred, sizes, ys, n)
+        if ys == before:  # a fixed point: more sweeps would change nothing
+            break
     return ys
 
 

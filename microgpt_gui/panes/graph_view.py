@@ -1,5 +1,7 @@
 """GraphView: the computation graph, left to right, with zoom, pan, hover and selection."""
 
+import html
+
 from PySide6.QtCore import QEvent, QRectF, Qt, Signal
 from PySide6.QtGui import QKeySequence, QPainter
 from PySide6.QtWidgets import QGraphicsScene, QGraphicsTextItem, QGraphicsView, QToolTip
@@ -90,11 +92,17 @@ class GraphView(QGraphicsView):
             item = self.boxes[i] if what == "box" else self.ops[i]
             item.setPos(*layout.centers[v])
             scene.addItem(item)
+        owner: dict[int, int] = {}  # source -> its laned edge reaching farthest: draws the lane
+        for e, (u, _) in enumerate(edges):
+            far = u not in owner or layout.routes[e][-1] > layout.routes[owner[u]][-1]
+            if layout.laned[e] and far:
+                owner[u] = e
         seen: dict[tuple[int, int], int] = {}
-        for (u, v), route, (c, i, slot) in zip(edges, layout.routes, meta):
+        for e, ((u, v), route, (c, i, slot)) in enumerate(zip(edges, layout.routes, meta)):
             k = seen[u, v] = seen.get((u, v), -1) + 1  # x*x: fan the twin edges apart
             route = [(x, y + 6 * k) for x, y in route] if k else route
-            edge = EdgeItem(route, c, i, slot)
+            shared = layout.laned[e] and not k and owner[u] != e  # the owner draws the lane
+            edge = EdgeItem(route, c, i, slot, shared)
             self.edges.append(edge)
             scene.addItem(edge)
         scene.setSceneRect(QRectF(-12, -12, layout.width + 24, layout.height + 24))
@@ -276,6 +284,12 @@ class GraphView(QGraphicsView):
             text = self.node_tooltip(node.index) if node is not None else None
             text = self.edge_tooltip(edge) if text is None and edge is not None else text
             if text:
-                QToolTip.showText(event.globalPos(), text, self)
+                QToolTip.showText(event.globalPos(), tooltip_html(text), self)
                 return True
         return super().viewportEvent(event)
+
+
+def tooltip_html(text: str) -> str:
+    """Plain text as a tooltip: escaped rich text (Qt reads a tooltip that looks like it
+    starts with a tag as HTML)."""
+    return "<p>" + html.escape(text, quote=False).replace("\n", "<br>") + "</p>"

@@ -143,9 +143,9 @@ def test_bad_expression_shows_line_and_column_and_keeps_the_graph(qtbot, pane):
     pane.editor.set_source("a = 2.0\nb = a.real\n")
     with qtbot.waitSignal(pane.build_failed) as blocker:
         qtbot.mouseClick(pane.editor.build, Qt.LeftButton)
-    assert (blocker.args[0].line, blocker.args[0].col) == (2, 5)
+    assert (blocker.args[0].line, blocker.args[0].col) == (2, 6)  # the dot of .real
     assert pane.editor.error.isVisible()
-    assert "Line 2, column 5" in pane.editor.error.text()
+    assert "Line 2, column 6" in pane.editor.error.text()
     assert "last program that worked" in pane.editor.error.text()
     assert pane.graph is old and pane.view.boxes == boxes
 
@@ -299,3 +299,148 @@ def test_click_on_empty_space_does_not_select(qtbot, pane):
     view.fit()
     with qtbot.assertNotEmitted(pane.node_selected):
         qtbot.mouseClick(view.viewport(), Qt.LeftButton, pos=QPoint(3, 3))
+
+
+# --- the node limit: a 499-node program (issue #9) -----------------------------------------
+
+CHAIN = "a = param(1.0)\nx = a\n" + "x = x + a\n" * 498  # a feeds all 498 additions
+
+
+def chain_graph(n_ops: int) -> tuple[list, list]:
+    """GraphView's vertices for x = x + a, n_ops times: boxes and op circles, leaves first."""
+    sizes, edges = [(60.0, BOX_HEIGHT)], []  # a
+    prev = 0
+    for _ in range(n_ops):
+        op = len(sizes)
+        sizes += [(OP_SIZE, OP_SIZE), (60.0, BOX_HEIGHT)]
+        edges += [(prev, op), (0, op), (op, op + 1)]
+        prev = op + 1
+    return sizes, edges
+
+
+def assert_routes_avoid_boxes(sizes, edges, layout) -> None:
+    """Every edge leaves its source's right side, enters its target's left side, and its
+    straight runs through columns never pass through a box."""
+    boxes = [
+        (x - w / 2, y - h / 2, x + w / 2, y + h / 2)
+        for (x, y), (w, h) in zip(layout.centers, sizes)
+    ]
+    for (u, v), route in zip(edges, layout.routes):
+        assert route[0] == (boxes[u][2], layout.centers[u][1])
+        assert route[-1] == (boxes[v][0], layout.centers[v][1])
+        for (x0, y0), (x1, y1) in zip(route[1::2], route[2::2]):  # through a column or more
+            assert y0 == y1
+            for left, top, right, bottom in boxes:
+                assert not (left < x1 and x0 < right and top < y0 < bottom)
+
+
+def test_the_499_node_chain_is_laid_out_with_linear_work():
+    sizes, edges = chain_graph(498)
+    layout = layered_layout(sizes, edges)
+    # one dummy per column crossed would give a's 498 edges ~250,000 route points
+    assert sum(len(route) for route in layout.routes) <= 4 * len(edges)
+    assert_routes_avoid_boxes(sizes, edges, layout)
+    xs = [x for x, _ in layout.centers]
+    assert xs == sorted(xs) and len(set(xs)) == len(xs)  # one column per vertex, in order
+
+
+@pytest.mark.parametrize("preset", PRESET_NAMES)
+def test_preset_routes_avoid_boxes(pane, preset):
+    g = evaluate(dict(PRESETS)[preset])
+    pane.view.set_graph(g)
+    sizes, edges = [], []
+    for box in pane.view.boxes:  # rebuild GraphView's vertices from what it drew
+        if box.index in pane.view.ops:
+            sizes.append((pane.view.ops[box.index].width, OP_SIZE))
+        sizes.append((box.width, BOX_HEIGHT))
+    vid, k = {}, 0
+    for box in pane.view.boxes:
+        if box.index in pane.view.ops:
+            vid["op", box.index], k = k, k + 1
+        vid["box", box.index], k = k, k + 1
+    for i in pane.view.ops:
+        edges += [(vid["box", c], vid["op", i]) for c in g.children(i)]
+        edges.append((vid["op", i], vid["box", i]))
+    edges.sort(key=lambda e: e[1])
+    assert_routes_avoid_boxes(sizes, edges, layered_layout(sizes, edges))
+
+
+def test_the_499_node_chain_builds_and_a_keystroke_redraws_it(qtbot, pane):
+    assert pane.set_source(CHAIN)
+    view = pane.view
+    assert len(pane.graph.nodes) == 499 and len(view.boxes) == 499
+    assert pane.graph.output.data == 499.0 and pane.graph.nodes[0].grad == 499.0
+    assert sum(len(edge.pieces) for edge in view.edges) <= 2 * len(view.edges)
+    ys = {round(b.y(), 3) for b in view.boxes[1:]}
+    assert len(ys) == 1  # the chain is one straight row; a's edges run along a lane above it
+    lane_tops = [e.boundingRect().top() for e in view.edges if e.child == 0 and e.node > 2]
+    assert max(lane_tops) < min(b.sceneBoundingRect().top() for b in view.boxes)
+    cursor = pane.editor.text.textCursor()
+    cursor.setPosition(len("a = param(1."))
+    pane.editor.text.setTextCursor(cursor)
+    pane.editor.text.setFocus()
+    with qtbot.waitSignal(pane.graph_built, timeout=5000):
+        qtbot.keyClick(pane.editor.text, Qt.Key_5)  # a = param(1.50)
+    assert pane.graph.nodes[0].data == 1.5 and pane.graph.output.data == 499 * 1.5
+    assert view.boxes[-1].data_text == fmt(499 * 1.5)
+
+
+def test_a_build_asked_for_during_a_build_waits_for_it(qtbot, pane):
+    seen = []
+
+    def ask_again(graph):  # a listener that edits the program while the build runs
+        if len(seen) == 0:
+            pane.editor.text.setPlainText("x = 5.0\ny = x * 2")
+            pane.editor.request_build()
+
+    pane.graph_built.connect(ask_again)
+    pane.graph_built.connect(seen.append)  # a later listener: must see the builds in order
+    pane.set_source("x = 1.0\ny = x * 2")
+    assert [g.output.data for g in seen] == [2.0, 10.0]
+    assert seen[-1] is pane.graph
+
+
+def test_a_10_mb_paste_is_refused_before_the_editor(qtbot, pane):
+    from PySide6.QtGui import QGuiApplication
+
+    old_source, old_graph, boxes = pane.source(), pane.graph, list(pane.view.boxes)
+    QGuiApplication.clipboard().setText("x = 1.0\n" * 1_250_000)  # 10 MB
+    pane.editor.text.selectAll()
+    pane.editor.text.paste()
+    assert pane.source() == old_source
+    assert pane.editor.error.isVisible()
+    assert "longer than 20000 characters" in pane.editor.error.text()
+    assert "unchanged" in pane.editor.error.text()
+    pane.editor.request_build()  # even a build now finds the old program
+    assert pane.graph is old_graph and pane.view.boxes == boxes
+    assert not pane.set_source("x = 1.0\n" * 5000)  # 40,000 characters
+    assert pane.source() == old_source and pane.graph is old_graph
+    QGuiApplication.clipboard().setText("y = 2.0")  # a small paste still works
+    pane.editor.text.selectAll()
+    pane.editor.text.paste()
+    assert pane.source() == "y = 2.0"
+
+
+# --- user text is shown as text, never as HTML ----------------------------------------------
+
+PAYLOAD = "<b>x</b>&amp;<img src=q>"
+
+
+def test_user_text_is_shown_as_plain_text(qtbot, pane, monkeypatch):
+    pane.set_source(f"x = 2.0  # {PAYLOAD}\ny = x * 3\n")  # a comment on the program's line
+    click_node(qtbot, pane.view, 0)
+    title = pane.inspector.title
+    assert html.escape(PAYLOAD, quote=False) in title.text() and PAYLOAD in plain(title)
+    for label in (pane.status, pane.editor.error):
+        assert label.textFormat() == Qt.PlainText
+    assert not pane.set_source(f"y = '{PAYLOAD}'")  # an error that quotes the program
+    assert PAYLOAD in pane.editor.error.text()
+    from microgpt_gui.panes import graph_editor, graph_view
+
+    monkeypatch.setattr(graph_editor, "PRESETS", [("html", f"# {PAYLOAD}\nx = 1.0\n")])
+    editor = graph_editor.ExprEditor()
+    qtbot.addWidget(editor)
+    tip = editor.presets.item(0).toolTip()
+    assert html.escape(PAYLOAD, quote=False) in tip and PAYLOAD not in tip
+    tip = graph_view.tooltip_html(f"y = {PAYLOAD}\nline 2")
+    assert html.escape(PAYLOAD, quote=False) in tip and PAYLOAD not in tip
