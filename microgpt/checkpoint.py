@@ -7,9 +7,13 @@ from pathlib import Path
 
 import numpy as np
 
+from .backend import Pass
 from .config import TrainConfig
+from .data import CharTokenizer
 from .errors import CheckpointError, ConfigError
-from .report import StepPoint
+from .model import ParamLayout
+from .report import StepPoints
+from .trainer import LastStep, doc_tokens
 
 FORMAT, VERSION = "microgpt-checkpoint", 1
 
@@ -33,13 +37,11 @@ def save(trainer, path) -> None:
         "params": trainer.params,
         "adam_m": trainer.m,
         "adam_v": trainer.v,
-        "history_loss": np.array([p.loss for p in h], dtype=np.float64),
-        "history_lr": np.array([p.lr for p in h], dtype=np.float64),
-        "history_grad_norms": np.array([p.grad_norms for p in h], dtype=np.float64).reshape(
-            len(h), len(trainer.layout.names) + 1
-        ),
+        "history_loss": h.loss,
+        "history_lr": h.lr,
+        "history_grad_norms": h.grad_norms.astype(np.float64),
     }
-    last = trainer.last_report
+    last = trainer.report()
     if last is not None:  # what the panes show for the last step
         flat = lambda d: np.concatenate([d[n].ravel() for n in trainer.layout.names])  # noqa: E731
         arrays |= {
@@ -110,25 +112,34 @@ def _restore(cls, meta, arrays, backend):
     docs = meta["docs"]
     if not isinstance(docs, list) or not docs or not all(isinstance(d, str) and d for d in docs):
         raise CheckpointError("the documents are missing or malformed")
-    trainer = cls(docs, config, backend or meta.get("backend", "scalar"), _shuffled=True)
-    if trainer.tokenizer.chars != meta["chars"]:
+    if sorted(set("".join(docs))) != meta["chars"]:
         raise CheckpointError("the vocabulary does not match the documents")
-    size = trainer.layout.size
-    trainer.params = _array(arrays, "params", (size,))
-    trainer.m = _array(arrays, "adam_m", (size,))
-    trainer.v = _array(arrays, "adam_v", (size,))
+    layout = ParamLayout.build(config, len(meta["chars"]) + 1)
+    size, k = layout.size, len(layout.names) + 1
     step = meta["step"]
     if isinstance(step, bool) or not isinstance(step, int) or not 0 <= step <= config.num_steps:
         raise CheckpointError(f"step {step!r} is outside 0..{config.num_steps}")
-    k = len(trainer.layout.names) + 1
-    losses = _array(arrays, "history_loss", (step,))
-    lrs = _array(arrays, "history_lr", (step,))
-    norms = _array(arrays, "history_grad_norms", (step, k))
-    trainer.history = [
-        StepPoint(i + 1, lo, lr, tuple(nm))
-        for i, (lo, lr, nm) in enumerate(zip(losses.tolist(), lrs.tolist(), norms.tolist()))
-    ]
-    rng = meta["rng"]
+    history = StepPoints(
+        first=1,
+        loss=_array(arrays, "history_loss", (step,)),
+        lr=_array(arrays, "history_lr", (step,)),
+        grad_norms=_array(arrays, "history_grad_norms", (step, k)),
+    )
+    trainer = cls.from_state(
+        docs,
+        config,
+        backend or meta.get("backend", "scalar"),
+        params=_array(arrays, "params", (size,)),
+        m=_array(arrays, "adam_m", (size,)),
+        v=_array(arrays, "adam_v", (size,)),
+        rng_state=_rng_state(meta["rng"]),
+        history=history,
+        last=_last_step(docs, config, meta, arrays, size, history) if step else None,
+    )
+    return trainer
+
+
+def _rng_state(rng: dict) -> tuple:
     state = rng["state"]
     if not (
         isinstance(state, list)
@@ -139,40 +150,33 @@ def _restore(cls, meta, arrays, backend):
     gauss_next = rng["gauss_next"]
     if gauss_next is not None and not isinstance(gauss_next, float):
         raise CheckpointError("the random-number state is malformed")
-    trainer.rng.setstate((rng["version"], tuple(state), gauss_next))
-    trainer.step_count = step
-    if step and "last" in meta:
-        trainer.last_report = _last_report(trainer, meta["last"], arrays)
-    return trainer
+    return (rng["version"], tuple(state), gauss_next)
 
 
-def _last_report(trainer, last: dict, arrays: dict):
-    """Rebuild the last step's report from what the checkpoint kept of it."""
-    from .scalar import Pass
-
-    size, step, cfg = trainer.layout.size, trainer.step_count, trainer.config
-    doc = trainer.docs[(step - 1) % len(trainer.docs)]
-    tokens = trainer.tokens_of(doc)
-    n = min(cfg.block_size, len(tokens) - 1)
-    point = trainer.history[-1]
+def _last_step(docs, config, meta, arrays, size, history) -> LastStep | None:
+    """What the checkpoint kept of the last step, for the trainer's report()."""
+    if "last" not in meta:
+        return None
+    last = meta["last"]
+    step = len(history)
+    doc = docs[(step - 1) % len(docs)]
+    n = min(config.block_size, len(doc) + 1)
     timings = {k: float(v) for k, v in last["timings"].items()}
     p = Pass(
-        loss=point.loss,
+        loss=float(history.loss[-1]),
         grads=_array(arrays, "last_grads", (size,)),
         target_probs=_array(arrays, "last_target_probs", (n,)),
         position_losses=_array(arrays, "last_position_losses", (n,)),
-        attention=_array(arrays, "last_attention", (cfg.n_layer, cfg.n_head, n, n)),
+        attention=_array(arrays, "last_attention", (config.n_layer, config.n_head, n, n)),
         t_forward=timings["forward"],
         t_backward=timings["backward"],
     )
-    delta = _array(arrays, "last_updates", (size,))
-    return trainer._report(
-        p,
-        doc,
-        tokens,
-        point.lr,
-        delta,
-        point.grad_norms,
-        timings["update"],
+    return LastStep(
+        pass_=p,
+        doc=doc,
+        tokens=doc_tokens(CharTokenizer(docs), doc, config.block_size),
+        lr=float(history.lr[-1]),
+        delta=_array(arrays, "last_updates", (size,)),
+        t_update=timings["update"],
         backend=str(last["backend"]),
     )

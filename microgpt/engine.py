@@ -7,6 +7,10 @@ The operations and their order are exactly microgpt's, so the bits match.
 
 import math
 
+from .backend import Interrupted
+
+CHUNK = 1 << 16  # nodes of backward between two stop checks (~30 ms of pure Python)
+
 
 class Value:
     __slots__ = ("data", "grad", "children", "local_grads", "op", "label")
@@ -91,11 +95,21 @@ class Value:
                 order.append(node)
         return order
 
-    def backward(self) -> list["Value"]:
-        """Fill .grad of every node with d(self)/d(node); return the topological order."""
+    def backward(self, should_stop=None) -> list["Value"]:
+        """Fill .grad of every node with d(self)/d(node); return the topological order.
+
+        should_stop, if given, is asked every CHUNK nodes; True raises Interrupted (the
+        grads are then partial).
+        """
         order = self.topo()
         self.grad = 1
-        for v in reversed(order):
-            for child, local_grad in zip(v.children, v.local_grads):
-                child.grad += local_grad * v.grad
+        stop = len(order)
+        while stop > 0:
+            if should_stop is not None and should_stop():
+                raise Interrupted("stopped during backward")
+            start = max(0, stop - CHUNK)
+            for v in reversed(order[start:stop]):
+                for child, local_grad in zip(v.children, v.local_grads):
+                    child.grad += local_grad * v.grad
+            stop = start
         return order

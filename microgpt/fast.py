@@ -13,10 +13,10 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .backend import Pass, StopCheck
 from .config import TrainConfig
 from .model import ParamLayout
 from .optim import adam_vectorised
-from .scalar import Pass
 
 
 class LayerWeights(NamedTuple):
@@ -187,7 +187,9 @@ class NumpyBackend:
 
     # --- the interface the Trainer uses -------------------------------------------
 
-    def train_pass(self, params: np.ndarray, tokens: list[int]) -> Pass:
+    def train_pass(
+        self, params: np.ndarray, tokens: list[int], should_stop: StopCheck | None = None
+    ) -> Pass:
         t0 = perf_counter()
         n = min(self.config.block_size, len(tokens) - 1)
         wts = self._weights_of(params)
@@ -221,6 +223,7 @@ class NumpyBackend:
         bos: int,
         temperature: float,
         prefix_ids: list[int],
+        should_stop: StopCheck | None = None,
     ) -> tuple[list[int], list[np.ndarray]]:
         """The scalar sampling loop: same random draws, logits of all positions so far at once."""
         wts = self._weights_of(params)

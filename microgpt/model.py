@@ -8,6 +8,41 @@ import numpy as np
 
 from .config import TrainConfig
 
+# kind -> (what a row is, what a column is, one-line description)
+KINDS = {
+    "wte": ("char", "dimension", "token embedding: one row of numbers per char"),
+    "wpe": ("position", "dimension", "position embedding: one row per position"),
+    "lm_head": ("next char", "dimension", "output layer: scores for the next char"),
+    "attn_wq": ("query dim", "input dim", "attention queries: what a position looks for"),
+    "attn_wk": ("key dim", "input dim", "attention keys: what a position offers"),
+    "attn_wv": ("value dim", "input dim", "attention values: what a position passes on"),
+    "attn_wo": ("output dim", "attention dim", "attention output: heads back into the vector"),
+    "mlp_fc1": ("hidden neuron", "input dim", "MLP, first layer: vector → hidden neurons"),
+    "mlp_fc2": ("output dim", "hidden neuron", "MLP, second layer: hidden neurons → vector"),
+}
+
+
+@dataclass(frozen=True)
+class ParamSpec:
+    """One parameter matrix as a view needs it: what it is and what its rows mean."""
+
+    name: str  # 'wte', 'layer0.attn_wq', ...: the key in state_dict and in StepReports
+    kind: str  # 'wte', 'attn_wq', ...: the name without its layer
+    layer: int | None  # transformer block, None for the embeddings and lm_head
+    shape: tuple[int, int]  # (rows, cols)
+    row_axis: str  # what a row is: 'char', 'position', 'hidden neuron', ...
+    col_axis: str  # what a column is
+    about: str  # one line for a newcomer
+
+    @property
+    def rows_are_tokens(self) -> bool:
+        """Rows are vocabulary ids (chars, then BOS)."""
+        return self.kind in ("wte", "lm_head")
+
+    @property
+    def size(self) -> int:
+        return self.shape[0] * self.shape[1]
+
 
 @dataclass(frozen=True)
 class ParamLayout:
@@ -34,6 +69,17 @@ class ParamLayout:
                 (f"layer{i}.mlp_fc2", (e, 4 * e)),
             ]
         return cls(tuple(n for n, _ in entries), tuple(s for _, s in entries))
+
+    @cached_property
+    def specs(self) -> tuple[ParamSpec, ...]:
+        """A ParamSpec per matrix, in layout order."""
+        out = []
+        for name, shape in zip(self.names, self.shapes):
+            layer, _, kind = name.rpartition(".")
+            row_axis, col_axis, about = KINDS[kind]
+            number = int(layer[len("layer") :]) if layer else None
+            out.append(ParamSpec(name, kind, number, shape, row_axis, col_axis, about))
+        return tuple(out)
 
     @cached_property
     def offsets(self) -> tuple[int, ...]:

@@ -5,6 +5,14 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .config import TrainConfig
+from .model import ParamSpec
+
+
+def token_text(i: int, chars) -> str:
+    """How a token id is shown: its char, '␣' for a space, 'BOS' for the start/end marker."""
+    if i == len(chars):
+        return "BOS"
+    return "␣" if chars[i] == " " else chars[i]
 
 
 @dataclass(frozen=True)
@@ -16,7 +24,7 @@ class StepReport:
     loss: float  # mean of position_losses
     lr: float  # learning rate used in this step
     doc: str
-    tokens: tuple[int, ...]  # [BOS] + ids + [BOS]
+    tokens: tuple[int, ...]  # the n + 1 tokens used: [BOS] + ids (+ [BOS] if it fits)
     target_probs: np.ndarray  # (n,) p(target) at each position
     position_losses: np.ndarray  # (n,) -log p(target)
     params: dict[str, np.ndarray]  # name -> (rows, cols), after this step's update
@@ -30,6 +38,9 @@ class StepReport:
     grad_norms: dict[str, float]  # L2 norm of each matrix's gradient, and 'global'
     chars: tuple[str, ...]  # vocabulary; id len(chars) is BOS
     config: TrainConfig = field(repr=False, default_factory=TrainConfig)
+    # running mean of |grad| per parameter, updated every step (not only reported ones):
+    # ema = 0.9·ema + 0.1·|grad|, shown debiased as ema / (1 − 0.9^k)
+    mean_abs_grads: dict[str, np.ndarray] = field(repr=False, default_factory=dict)
 
     @property
     def n(self) -> int:
@@ -45,6 +56,32 @@ class StepPoint:
     loss: float
     lr: float
     grad_norms: tuple[float, ...]  # one per matrix, in layout order, then the global norm
+
+
+@dataclass(frozen=True)
+class StepPoints:
+    """Consecutive steps first, first+1, ... as arrays: what crosses to the GUI per tick."""
+
+    first: int  # step number of row 0
+    loss: np.ndarray  # (k,) float64
+    lr: np.ndarray  # (k,) float64
+    grad_norms: np.ndarray  # (k, n_matrices + 1), the global norm last
+
+    def __len__(self) -> int:
+        return len(self.loss)
+
+    @property
+    def steps(self) -> np.ndarray:
+        return np.arange(self.first, self.first + len(self.loss))
+
+    @property
+    def last(self) -> int:
+        """Step number of the last row (first - 1 when empty)."""
+        return self.first + len(self.loss) - 1
+
+    @classmethod
+    def empty(cls, n_norms: int, first: int = 1) -> "StepPoints":
+        return cls(first, np.zeros(0), np.zeros(0), np.zeros((0, n_norms), dtype=np.float16))
 
 
 @dataclass(frozen=True)
@@ -74,13 +111,21 @@ class RunInfo:
 
     config: TrainConfig
     chars: tuple[str, ...]  # vocabulary; id len(chars) is BOS
-    param_names: tuple[str, ...]  # 'wte', 'wpe', 'lm_head', 'layer0.attn_wq', ...
-    param_shapes: tuple[tuple[int, int], ...]
+    specs: tuple[ParamSpec, ...]  # one per matrix, in layout order
     step: int  # steps already done (0 for a fresh run)
     num_docs: int
     backend: str
-    history: tuple[StepPoint, ...] = ()  # every step so far (a loaded checkpoint's history)
+    history: StepPoints  # every step so far (a loaded checkpoint's history)
+    source: str = ""  # where the docs came from: a file name, 'bundled names', ...
 
     @property
     def vocab_size(self) -> int:
         return len(self.chars) + 1
+
+    @property
+    def param_names(self) -> tuple[str, ...]:
+        return tuple(s.name for s in self.specs)
+
+    @property
+    def param_count(self) -> int:
+        return sum(s.size for s in self.specs)

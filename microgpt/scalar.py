@@ -1,28 +1,15 @@
 """The scalar backend: microgpt's own Value graph, one float at a time (exact, slow)."""
 
 import random
-from dataclasses import dataclass
 from time import perf_counter
 
 import numpy as np
 
+from .backend import Pass, StopCheck, check_stop
 from .config import TrainConfig
 from .engine import Value
 from .model import ParamLayout, gpt, leaf_labels, softmax
 from .optim import adam_exact
-
-
-@dataclass
-class Pass:
-    """What a forward + backward pass over one document gives the trainer."""
-
-    loss: float
-    grads: np.ndarray  # flat, layout order
-    target_probs: np.ndarray  # (n,)
-    position_losses: np.ndarray  # (n,)
-    attention: np.ndarray  # (n_layer, n_head, n, n)
-    t_forward: float
-    t_backward: float
 
 
 class ScalarBackend:
@@ -44,7 +31,9 @@ class ScalarBackend:
             start += rows * cols
         return leaves, sd
 
-    def train_pass(self, params: np.ndarray, tokens: list[int]) -> Pass:
+    def train_pass(
+        self, params: np.ndarray, tokens: list[int], should_stop: StopCheck | None = None
+    ) -> Pass:
         cfg = self.config
         t0 = perf_counter()
         leaves, sd = self._leaves(params)
@@ -52,6 +41,7 @@ class ScalarBackend:
         keys, values = [[] for _ in range(cfg.n_layer)], [[] for _ in range(cfg.n_layer)]
         losses, probs_t, trace = [], [], []
         for pos_id in range(n):
+            check_stop(should_stop)
             token_id, target_id = tokens[pos_id], tokens[pos_id + 1]
             logits = gpt(sd, cfg, token_id, pos_id, keys, values, trace)
             probs = softmax(logits)
@@ -60,7 +50,7 @@ class ScalarBackend:
             losses.append(loss_t)
         loss = (1 / n) * sum(losses)
         t1 = perf_counter()
-        loss.backward()
+        loss.backward(should_stop)
         t2 = perf_counter()
         attention = np.zeros((cfg.n_layer, cfg.n_head, n, n))
         for pos_id, layer in enumerate(zip(*[iter(trace)] * cfg.n_layer)):
@@ -84,6 +74,7 @@ class ScalarBackend:
         bos: int,
         temperature: float,
         prefix_ids: list[int],
+        should_stop: StopCheck | None = None,
     ) -> tuple[list[int], list[np.ndarray]]:
         """microgpt's sampling loop; the prefix is fed, not sampled. Returns ids and probs."""
         cfg = self.config
@@ -91,6 +82,7 @@ class ScalarBackend:
         keys, values = [[] for _ in range(cfg.n_layer)], [[] for _ in range(cfg.n_layer)]
         token_id, out, dists = bos, [], []
         for pos_id in range(cfg.block_size):
+            check_stop(should_stop)
             logits = gpt(sd, cfg, token_id, pos_id, keys, values)
             if pos_id < len(prefix_ids):
                 token_id = prefix_ids[pos_id]

@@ -4,20 +4,34 @@ import gc
 import math
 import random
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from time import perf_counter
 
 import numpy as np
 
+from .backend import Interrupted, Pass, StopCheck
 from .config import TrainConfig
+
+try:
+    from .config import check_temperature
+except ImportError:  # TODO: until config.check_temperature lands
+
+    def check_temperature(t):
+        if not (isinstance(t, (int, float)) and math.isfinite(t) and 0.01 <= t <= 100):
+            raise ConfigError(f"temperature must be between 0.01 and 100, got {t!r}")
+        return float(t)
+
+
 from .data import CharTokenizer
 from .errors import ConfigError, DatasetError
+from .history import History
 from .model import ParamLayout, init_params
 from .optim import lr_at
-from .report import RunInfo, Sample, StepPoint, StepReport, frozen
+from .report import RunInfo, Sample, StepPoint, StepPoints, StepReport, frozen
 from .scalar import ScalarBackend
 
 BACKENDS = ("scalar", "numpy")
+MEAN_DECAY = 0.9  # the running mean of |grad|: ema = 0.9·ema + 0.1·|grad| per step
 
 
 class TrainingComplete(RuntimeError):
@@ -27,11 +41,20 @@ class TrainingComplete(RuntimeError):
 class TrainingDiverged(ArithmeticError):
     """The loss or a gradient is NaN or infinite; the step was not applied."""
 
-    def __init__(self, step: int, loss: float):
+    def __init__(self, step: int, loss: float, config: TrainConfig | None = None):
         self.step, self.loss = step, loss
-        super().__init__(
-            f"training diverged at step {step} (loss {loss}); lower the learning rate and Reset"
+        super().__init__(f"training diverged at step {step} (loss {loss:.4g}): {_culprit(config)}")
+
+
+def _culprit(config: TrainConfig | None) -> str:
+    """The setting most likely to blame, in the user's words."""
+    if config is not None and config.init_std > 0.5:
+        return (
+            f"the initial weights are far too large (init_std {config.init_std:g}; "
+            f"the reference uses 0.08). Lower init_std in Settings and Reset"
         )
+    lr = f" ({config.learning_rate:g})" if config is not None else ""
+    return f"the learning rate{lr} is too high. Lower it and Reset"
 
 
 @contextmanager
@@ -56,33 +79,87 @@ def make_backend(name: str, config: TrainConfig, layout: ParamLayout, vocab_size
     raise ConfigError(f"backend must be one of {', '.join(BACKENDS)}, got {name!r}")
 
 
+def doc_tokens(tokenizer: CharTokenizer, doc: str, block_size: int) -> tuple[int, ...]:
+    """[BOS] + ids + [BOS], cut to the block_size + 1 tokens a step uses (only those encoded)."""
+    bos = tokenizer.bos
+    return tuple(([bos] + tokenizer.encode(doc[:block_size]) + [bos])[: block_size + 1])
+
+
+@dataclass(frozen=True)
+class LastStep:
+    """What report() needs of the last step; kept (uncopied) until the next step."""
+
+    pass_: Pass
+    doc: str
+    tokens: tuple[int, ...]
+    lr: float
+    delta: np.ndarray  # the change Adam applied
+    t_update: float
+    backend: str
+
+
 class Trainer:
     """Owns the docs, the parameters, Adam's state and the random stream of one run."""
 
-    def __init__(
-        self,
-        docs: list[str],
-        config: TrainConfig | None = None,
-        backend: str = "scalar",
-        *,
-        _shuffled: bool = False,
-    ):
+    def __init__(self, docs: list[str], config: TrainConfig | None = None, backend="scalar"):
         config = config or TrainConfig()
-        if not docs or not all(isinstance(d, str) and d for d in docs):
-            raise DatasetError("the dataset must be a non-empty list of non-empty strings")
+        rng = random.Random(config.seed)
+        docs = _checked_docs(docs)
+        rng.shuffle(docs)  # draw 1: one shuffle
+        self._setup(docs, config, backend, rng)
+        self.params = init_params(self.layout, self.rng, config.init_std)  # draw 2: the init
+
+    @classmethod
+    def from_state(
+        cls,
+        docs: list[str],
+        config: TrainConfig,
+        backend: str,
+        *,
+        params: np.ndarray,
+        m: np.ndarray,
+        v: np.ndarray,
+        rng_state: tuple,
+        history: StepPoints,
+        last: LastStep | None = None,
+        mean_abs: np.ndarray | None = None,
+    ) -> "Trainer":
+        """A trainer that continues a saved run: docs already in training order."""
+        t = cls.__new__(cls)
+        rng = random.Random()
+        rng.setstate(rng_state)
+        t._setup(_checked_docs(docs), config, backend, rng)
+        size = t.layout.size
+        for name, a in (("params", params), ("m", m), ("v", v)):
+            if a.shape != (size,):
+                raise ValueError(f"{name} has shape {a.shape}, expected ({size},)")
+        if history.grad_norms.shape[1:] != (len(t.layout.names) + 1,):
+            raise ValueError("the history's gradient norms do not match the model")
+        if len(history) > config.num_steps:
+            raise ValueError(f"{len(history)} steps done, more than num_steps")
+        t.params, t.m, t.v = (np.array(a, dtype=np.float64) for a in (params, m, v))
+        t.history.extend(history)
+        t.step_count = len(history)
+        t._last = last if t.step_count else None
+        if mean_abs is not None and mean_abs.shape == (size,):
+            t.mean_abs = np.array(mean_abs, dtype=np.float64)
+        return t
+
+    def _setup(self, docs, config: TrainConfig, backend: str, rng: random.Random) -> None:
         self.config = config
-        self.rng = random.Random(config.seed)
-        self.docs = list(docs)
-        if not _shuffled:
-            self.rng.shuffle(self.docs)  # draw 1: one shuffle
+        self.rng = rng
+        self.docs = docs  # in training order
         self.tokenizer = CharTokenizer(self.docs)
         self.layout = ParamLayout.build(config, self.tokenizer.vocab_size)
-        self.params = init_params(self.layout, self.rng, config.init_std)  # draw 2: the init
         self.m = np.zeros(self.layout.size)
         self.v = np.zeros(self.layout.size)
+        self.mean_abs = np.zeros(self.layout.size)  # running mean of |grad|, see StepReport
         self.step_count = 0  # steps done
-        self.history: list[StepPoint] = []
-        self.last_report: StepReport | None = None
+        self.history = History(len(self.layout.names) + 1)
+        self.should_stop: StopCheck | None = None  # asked during long work; see Interrupted
+        self._last: LastStep | None = None
+        self._report: StepReport | None = None  # report() of the last step, once built
+        self._encoded: dict[int, tuple[int, ...]] = {}  # doc index -> the tokens a step uses
         self._doc_set: frozenset[str] | None = None
         self.backend = make_backend(backend, config, self.layout, self.tokenizer.vocab_size)
 
@@ -100,80 +177,106 @@ class Trainer:
     def set_learning_rate(self, lr: float) -> None:
         """Change the base lr; the linear decay continues from it at the next step."""
         self.config = replace(self.config, learning_rate=float(lr))
-        self.backend.config = self.config
 
     # --- training ----------------------------------------------------------------
 
-    def tokens_of(self, doc: str) -> list[int]:
-        bos = self.tokenizer.bos
-        return [bos] + self.tokenizer.encode(doc) + [bos]
+    def tokens_of(self, doc: str) -> tuple[int, ...]:
+        """The tokens one step uses: [BOS] + ids + [BOS], at most block_size + 1 of them."""
+        return doc_tokens(self.tokenizer, doc, self.config.block_size)
 
-    def step(self) -> StepReport:
-        """One iteration on one document, exactly as microgpt does it."""
+    def _tokens_at(self, i: int) -> tuple[int, ...]:
+        """tokens_of(docs[i]), encoded once per document."""
+        tokens = self._encoded.get(i)
+        if tokens is None:
+            tokens = self._encoded[i] = self.tokens_of(self.docs[i])
+        return tokens
+
+    def step(self) -> StepPoint:
+        """One iteration on one document, exactly as microgpt does it.
+
+        Cheap: the full StepReport is built only when report() asks for it.
+        Interrupted (from should_stop) leaves the trainer exactly as it was.
+        """
         if self.done:
             raise TrainingComplete(f"all {self.config.num_steps} steps are done")
         s, cfg = self.step_count, self.config
-        doc = self.docs[s % len(self.docs)]
-        tokens = self.tokens_of(doc)
+        i = s % len(self.docs)
+        tokens = self._tokens_at(i)
         with gc_paused():
             try:
-                p = self.backend.train_pass(self.params, tokens)
+                p = self.backend.train_pass(self.params, list(tokens), self.should_stop)
             except (OverflowError, ZeroDivisionError, ValueError) as e:  # e.g. log(0) in Value
-                raise TrainingDiverged(s + 1, math.nan) from e
+                raise TrainingDiverged(s + 1, math.nan, cfg) from e
         if not (math.isfinite(p.loss) and np.isfinite(p.grads).all()):
-            raise TrainingDiverged(s + 1, p.loss)
+            raise TrainingDiverged(s + 1, p.loss, cfg)
         lr_t = lr_at(cfg, s)
         t0 = perf_counter()
         delta = self.backend.adam(self.params, p.grads, self.m, self.v, s, lr_t, cfg)
         t_update = perf_counter() - t0
+        # ema = 0.9·ema + 0.1·|grad|, every step, so a view that skips steps stays right
+        self.mean_abs *= MEAN_DECAY
+        self.mean_abs += (1 - MEAN_DECAY) * np.abs(p.grads)
         self.step_count = s + 1
-        norms = self._grad_norms(p.grads)
-        self.history.append(StepPoint(s + 1, p.loss, lr_t, norms))
-        report = self._report(p, doc, tokens, lr_t, delta, norms, t_update)
-        self.last_report = report
-        return report
+        self.history.append(p.loss, lr_t, self._grad_norms(p.grads))
+        self._last = LastStep(p, self.docs[i], tokens, lr_t, delta, t_update, self.backend.name)
+        self._report = None
+        return self.history[-1]
 
-    def _grad_norms(self, grads: np.ndarray) -> tuple[float, ...]:
+    def _grad_norms(self, grads: np.ndarray) -> list[float]:
         """L2 norm of each matrix's gradient, then of all of them."""
         sq = np.add.reduceat(grads * grads, self.layout.offsets[:-1])
-        return tuple(np.sqrt(sq).tolist()) + (math.sqrt(sq.sum()),)
+        return np.sqrt(sq).tolist() + [math.sqrt(sq.sum())]
 
-    def _report(self, p, doc, tokens, lr_t, delta, norms, t_update, backend=None) -> StepReport:
-        split = self.layout.split
+    def report(self) -> StepReport | None:
+        """Everything the last step did, as read-only copies; None before the first step."""
+        if self._report is None and self._last is not None:
+            self._report = self._build_report(self._last)
+        return self._report
+
+    def _build_report(self, last: LastStep) -> StepReport:
+        split, p = self.layout.split, last.pass_
         names = self.layout.names + ("global",)
+        point = self.history[-1]
+        debias = 1 - MEAN_DECAY**self.step_count
         return StepReport(
             step=self.step_count,
             num_steps=self.config.num_steps,
             loss=p.loss,
-            lr=lr_t,
-            doc=doc,
-            tokens=tuple(tokens),
-            target_probs=frozen(p.target_probs),
-            position_losses=frozen(p.position_losses),
+            lr=last.lr,
+            doc=last.doc,
+            tokens=last.tokens,
+            target_probs=frozen(p.target_probs.copy()),
+            position_losses=frozen(p.position_losses.copy()),
             params=split(frozen(self.params.copy())),
-            grads=split(frozen(p.grads)),
+            grads=split(frozen(p.grads.copy())),
             adam_m=split(frozen(self.m.copy())),
             adam_v=split(frozen(self.v.copy())),
-            updates=split(frozen(delta)),
-            attention=frozen(p.attention),
-            timings={"forward": p.t_forward, "backward": p.t_backward, "update": t_update},
-            backend=backend or self.backend.name,
-            grad_norms=dict(zip(names, norms)),
+            updates=split(frozen(last.delta.copy())),
+            attention=frozen(p.attention.copy()),
+            timings={"forward": p.t_forward, "backward": p.t_backward, "update": last.t_update},
+            backend=last.backend,
+            grad_norms=dict(zip(names, point.grad_norms)),
             chars=tuple(self.tokenizer.chars),
             config=self.config,
+            mean_abs_grads=split(frozen(self.mean_abs / debias)),
         )
 
-    def info(self) -> RunInfo:
+    @property
+    def last_step(self) -> LastStep | None:
+        """The raw record of the last step (for checkpoints)."""
+        return self._last
+
+    def info(self, source: str = "") -> RunInfo:
         """A snapshot of the run's shape and history, for views."""
         return RunInfo(
             config=self.config,
             chars=tuple(self.tokenizer.chars),
-            param_names=self.layout.names,
-            param_shapes=self.layout.shapes,
+            specs=self.layout.specs,
             step=self.step_count,
             num_docs=len(self.docs),
             backend=self.backend.name,
-            history=tuple(self.history),
+            history=self.history.points(),
+            source=source,
         )
 
     # --- sampling ----------------------------------------------------------------
@@ -181,13 +284,13 @@ class Trainer:
     def sample(
         self, n: int = 20, temperature: float = 0.5, seed: int | None = None, prefix: str = ""
     ) -> list[Sample]:
-        """n texts at this temperature; seed None continues the run's own random stream."""
+        """n texts at this temperature; seed None continues the run's own random stream.
+
+        Interrupted (from should_stop) puts the run's random stream back as it was.
+        """
         if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= 10_000:
             raise ValueError(f"the number of samples must be between 1 and 10000, got {n!r}")
-        if not (
-            isinstance(temperature, (int, float)) and math.isfinite(temperature) and temperature > 0
-        ):
-            raise ValueError(f"temperature must be a positive number, got {temperature!r}")
+        temperature = check_temperature(temperature)
         prefix_ids = self.tokenizer.encode(prefix)
         if len(prefix_ids) >= self.config.block_size:
             raise ValueError(f"the prefix may have at most {self.config.block_size - 1} characters")
@@ -195,12 +298,20 @@ class Trainer:
         if self._doc_set is None:
             self._doc_set = frozenset(self.docs)
         chars, bos, out = tuple(self.tokenizer.chars), self.tokenizer.bos, []
-        with gc_paused():
-            for _ in range(n):
-                ids, dists = self.backend.generate(self.params, rng, bos, temperature, prefix_ids)
-                text = prefix + self.tokenizer.decode(ids)
-                probs = np.array(dists).reshape(len(ids), self.tokenizer.vocab_size)
-                out.append(Sample(text, prefix, tuple(ids), probs, text in self._doc_set, chars))
+        saved = rng.getstate()
+        try:
+            with gc_paused():
+                for _ in range(n):
+                    ids, dists = self.backend.generate(
+                        self.params, rng, bos, temperature, prefix_ids, self.should_stop
+                    )
+                    text = prefix + self.tokenizer.decode(ids)
+                    probs = np.array(dists).reshape(len(ids), self.tokenizer.vocab_size)
+                    in_data = text in self._doc_set
+                    out.append(Sample(text, prefix, tuple(ids), probs, in_data, chars))
+        except Interrupted:
+            rng.setstate(saved)
+            raise
         return out
 
     # --- checkpoints -------------------------------------------------------------
@@ -217,3 +328,10 @@ class Trainer:
         from .checkpoint import load
 
         return load(cls, path, backend)
+
+
+def _checked_docs(docs) -> list[str]:
+    """A copy of docs; DatasetError unless it is a non-empty list of non-empty strings."""
+    if not docs or not all(isinstance(d, str) and d for d in docs):
+        raise DatasetError("the dataset must be a non-empty list of non-empty strings")
+    return list(docs)

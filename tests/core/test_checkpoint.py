@@ -72,7 +72,7 @@ def test_resume_is_bit_identical(docs, tmp_path):
     resumed = Trainer.load(path)
     assert resumed.step_count == 10
     assert resumed.history == first.history
-    assert_reports_equal(resumed.last_report, first.last_report)
+    assert_reports_equal(resumed.report(), first.report())
     assert resumed.rng.getstate() == first.rng.getstate()
     assert resumed.docs == first.docs and resumed.config == first.config
     losses += [resumed.step().loss for _ in range(10)]
@@ -87,7 +87,7 @@ def test_resume_of_a_fresh_run(docs, tmp_path):
     t = Trainer(docs, CFG)
     t.save(tmp_path / "zero.npz")
     loaded = Trainer.load(tmp_path / "zero.npz")
-    assert (loaded.step_count, loaded.history, loaded.last_report) == (0, [], None)
+    assert (loaded.step_count, loaded.history, loaded.report()) == (0, [], None)
     assert [loaded.step().loss for _ in range(2)] == [t.step().loss for _ in range(2)]
 
 

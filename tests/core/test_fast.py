@@ -18,6 +18,12 @@ SMALL = TrainConfig(n_embd=8, n_head=2, n_layer=2, block_size=8, num_steps=100, 
 LONG_DOCS = ["bartholomew", "alexandrina", "maximiliano", "christabella", "evangeline"]
 
 
+def stepped(trainer):
+    """One step, and its full report."""
+    trainer.step()
+    return trainer.report()
+
+
 def close(a, b, atol=ATOL):
     np.testing.assert_allclose(a, b, rtol=0, atol=atol)
 
@@ -35,7 +41,7 @@ def runs():
     out = {}
     for backend in ("scalar", "numpy"):
         trainer = Trainer(default_docs(), TrainConfig(), backend)
-        out[backend] = (trainer, [trainer.step() for _ in range(STEPS)])
+        out[backend] = (trainer, [stepped(trainer) for _ in range(STEPS)])
     return out
 
 
@@ -49,11 +55,11 @@ def runs():
 )
 def test_step_1_gradient_of_every_parameter_matches_scalar(docs, config):
     docs = docs or default_docs()
-    scalar = Trainer(docs, config, "scalar").step()
-    fast = Trainer(docs, config, "numpy").step()
+    scalar = stepped(Trainer(docs, config, "scalar"))
+    fast = stepped(Trainer(docs, config, "numpy"))
     assert fast.tokens == scalar.tokens and fast.backend == "numpy"
     if docs is LONG_DOCS:
-        assert len(fast.tokens) - 1 > config.block_size == fast.n
+        assert len(fast.doc) > config.block_size == fast.n == len(fast.tokens) - 1
     close_dicts(fast.grads, scalar.grads)
     assert fast.loss == pytest.approx(scalar.loss, rel=0, abs=ATOL)
     assert fast.attention.shape == scalar.attention.shape

@@ -53,14 +53,16 @@ def test_init_draws_gauss_after_the_shuffle(docs):
 
 def test_step_report_contents(trainer):
     before = trainer.params.copy()
-    r = trainer.step()
-    assert isinstance(r, StepReport)
+    trainer.step()
+    r = trainer.report()
+    assert isinstance(r, StepReport) and trainer.report() is r
     tok = trainer.tokenizer
     assert (r.step, r.num_steps, r.backend) == (1, SMALL.num_steps, "scalar")
     assert r.lr == lr_at(SMALL, 0) == SMALL.learning_rate
     assert r.doc == trainer.docs[0]
-    assert r.tokens == tuple([tok.bos] + tok.encode(r.doc) + [tok.bos])
-    n = min(SMALL.block_size, len(r.tokens) - 1)
+    full = [tok.bos] + tok.encode(r.doc) + [tok.bos]
+    n = min(SMALL.block_size, len(full) - 1)
+    assert r.tokens == tuple(full[: n + 1])  # only the tokens the step uses
     assert r.n == n and r.position_losses.shape == (n,) and r.target_probs.shape == (n,)
     assert np.allclose(r.position_losses, -np.log(r.target_probs), rtol=1e-12)
     assert r.loss == pytest.approx(float(np.mean(r.position_losses)), rel=1e-12)
@@ -74,11 +76,12 @@ def test_step_report_contents(trainer):
     assert set(r.timings) == {"forward", "backward", "update"}
     assert all(t >= 0 for t in r.timings.values())
     assert r.chars == tuple(tok.chars)
-    assert trainer.history[-1].loss == r.loss and trainer.last_report is r
+    assert trainer.history[-1].loss == r.loss
 
 
 def test_report_arrays_are_read_only_copies(trainer):
-    r = trainer.step()
+    trainer.step()
+    r = trainer.report()
     with pytest.raises(ValueError):
         r.params["wte"][0, 0] = 1.0
     with pytest.raises(ValueError):
@@ -90,7 +93,8 @@ def test_report_arrays_are_read_only_copies(trainer):
 
 
 def test_attention_rows_are_causal_distributions(trainer):
-    r = trainer.step()
+    trainer.step()
+    r = trainer.report()
     cfg = trainer.config
     assert r.attention.shape == (cfg.n_layer, cfg.n_head, r.n, r.n)
     assert np.allclose(r.attention.sum(axis=-1), 1.0)
@@ -98,7 +102,8 @@ def test_attention_rows_are_causal_distributions(trainer):
 
 
 def test_adam_state_after_first_step(trainer):
-    r = trainer.step()
+    trainer.step()
+    r = trainer.report()
     b1, b2 = SMALL.beta1, SMALL.beta2
     for k in trainer.layout.names:
         assert np.allclose(r.adam_m[k], (1 - b1) * r.grads[k], rtol=1e-12, atol=0)
@@ -110,7 +115,8 @@ def test_grads_are_captured_before_zeroing_and_match_finite_differences(docs):
     t = Trainer(docs, cfg)
     params = t.params.copy()
     tokens = t.tokens_of(t.docs[0])
-    r = t.step()
+    t.step()
+    r = t.report()
     grads = np.concatenate([r.grads[k].ravel() for k in t.layout.names])
     assert np.any(grads != 0)
     rng = np.random.default_rng(0)
@@ -127,7 +133,8 @@ def test_grads_are_captured_before_zeroing_and_match_finite_differences(docs):
 
 
 def test_embedding_rows_of_absent_chars_get_zero_grad(trainer):
-    r = trainer.step()
+    trainer.step()
+    r = trainer.report()
     present = set(r.tokens)
     for row in range(trainer.tokenizer.vocab_size):
         zero = not np.any(r.grads["wte"][row])
@@ -190,7 +197,8 @@ def test_info_describes_the_run(trainer):
     assert (
         info.param_names == trainer.layout.names and info.vocab_size == trainer.tokenizer.vocab_size
     )
-    assert info.history == tuple(trainer.history)
+    assert info.history.loss.tolist() == [p.loss for p in trainer.history]
+    assert info.history.first == 1 and len(info.history) == len(trainer.history)
 
 
 # --- sampling -------------------------------------------------------------------------
@@ -296,3 +304,85 @@ def test_bad_temperature(trainer, temperature):
 def test_bad_sample_count(trainer, n):
     with pytest.raises(ValueError):
         trainer.sample(n)
+
+
+def test_a_long_document_costs_only_the_tokens_a_step_uses(docs):
+    """A 1 MB line trains like any other: only block_size + 1 tokens are encoded."""
+    long_doc = "abcdefghijklmnopqrstuvwxyz" * 40_000
+    t = Trainer([long_doc], TrainConfig(n_embd=8, n_head=2, block_size=8, num_steps=3), "numpy")
+    calls = []
+    encode = t.tokenizer.encode
+    t.tokenizer.encode = lambda text: calls.append(len(text)) or encode(text)
+    t.step()
+    t.step()
+    assert calls == [8]  # encoded once, and only the first block_size chars
+    r = t.report()
+    assert r.n == 8 and len(r.tokens) == 9 and r.doc is t.docs[0]
+
+
+def test_step_returns_a_point_and_the_report_is_built_on_demand(trainer):
+    point = trainer.step()
+    assert point == trainer.history[-1] and point.step == 1
+    assert trainer.report() is trainer.report()  # built once
+    trainer.step()
+    assert trainer.report().step == 2
+
+
+def test_a_stop_check_interrupts_a_step_and_leaves_the_run_untouched(docs):
+    from microgpt.backend import Interrupted
+
+    t = Trainer(docs, SMALL)
+    before = (t.params.copy(), t.m.copy(), t.step_count, t.rng.getstate())
+    t.should_stop = lambda: True
+    with pytest.raises(Interrupted):
+        t.step()
+    with pytest.raises(Interrupted):
+        t.sample(3)
+    assert np.array_equal(t.params, before[0]) and np.array_equal(t.m, before[1])
+    assert (t.step_count, t.rng.getstate()) == before[2:]
+    t.should_stop = None
+    assert t.step().loss == Trainer(docs, SMALL).step().loss
+
+
+def test_a_stop_check_interrupts_the_backward_pass(docs):
+    """Asked every CHUNK nodes, so a huge model's step can still be stopped within one."""
+    from microgpt import engine
+    from microgpt.backend import Interrupted
+
+    t = Trainer(docs, SMALL)
+    asked = []
+    t.should_stop = lambda: asked.append(1) or len(asked) > 9  # forward asks once per position
+    old, engine.CHUNK = engine.CHUNK, 100
+    try:
+        with pytest.raises(Interrupted):
+            t.step()
+    finally:
+        engine.CHUNK = old
+    assert len(asked) == 10 and t.step_count == 0
+
+
+def test_divergence_names_the_setting_to_blame():
+    from dataclasses import replace
+
+    wide = replace(SMALL, init_std=0.9)
+    assert "init_std 0.9" in str(TrainingDiverged(1, math.nan, wide))
+    assert "learning rate (0.01) is too high" in str(TrainingDiverged(4, math.inf, SMALL))
+
+
+def test_mean_abs_grad_is_kept_every_step(docs):
+    t = Trainer(docs, SMALL, "numpy")
+    ema = np.zeros(t.layout.size)
+    for _ in range(3):
+        t.step()
+        g = np.concatenate([t.report().grads[k].ravel() for k in t.layout.names])
+        ema = 0.9 * ema + 0.1 * np.abs(g)
+    got = np.concatenate([t.report().mean_abs_grads[k].ravel() for k in t.layout.names])
+    np.testing.assert_allclose(got, ema / (1 - 0.9**3), rtol=1e-12)
+
+
+def test_history_is_compact(docs):
+    t = Trainer(docs, TrainConfig(num_steps=2000), "numpy")
+    for _ in range(2000):
+        t.step()
+    assert t.history.nbytes() / 2000 <= 64
+    assert len(t.info().history) == 2000
