@@ -1,6 +1,7 @@
 """microgpt-gui: the QApplication, the MainWindow, and the --screenshot autopilot."""
 
 import argparse
+import os
 import sys
 
 from PySide6.QtCore import QObject, QTimer
@@ -9,7 +10,7 @@ from PySide6.QtWidgets import QApplication
 from microgpt import BACKENDS, TrainConfig
 
 from . import theme
-from .window import MainWindow
+from .window import MainWindow, orphaned_threads
 
 __all__ = ["MainWindow", "main"]
 
@@ -23,12 +24,13 @@ class Autopilot(QObject):
         self.win, self.steps, self.path, self.generate = win, steps, path, generate
         self.exit_code = 1
         self._started = False
-        win.worker.run_changed.connect(self._on_run_changed)
-        win.worker.playing_changed.connect(self._on_playing_changed)
-        win.worker.sampled.connect(self._on_sampled)
-        win.worker.errored.connect(self._on_errored)
+        win.toolbar.set_speed(None)  # as fast as it goes
+        win.run.reset.connect(self._on_run_reset)
+        win.run.playing_changed.connect(self._on_run_playing_changed)
+        win.run.sampled.connect(self._on_run_sampled)
+        win.worker.errored.connect(self._on_worker_errored)
 
-    def _on_run_changed(self, info) -> None:
+    def _on_run_reset(self, info) -> None:
         if self._started:
             return
         self._started = True
@@ -37,7 +39,7 @@ class Autopilot(QObject):
         else:
             self._after_training()
 
-    def _on_playing_changed(self, playing: bool, why: str) -> None:
+    def _on_run_playing_changed(self, playing: bool, why: str) -> None:
         if not playing and self._started:
             self._after_training()
 
@@ -47,15 +49,15 @@ class Autopilot(QObject):
         else:
             self._finish()
 
-    def _on_sampled(self, _samples) -> None:
+    def _on_run_sampled(self, _samples) -> None:
         self._finish()
 
-    def _on_errored(self, message: str) -> None:
+    def _on_worker_errored(self, message: str) -> None:
         print(f"microgpt-gui: error: {message}", file=sys.stderr)
         QApplication.instance().exit(1)
 
     def _finish(self) -> None:
-        # let the coalesced redraw land, then grab
+        # let the last frame's repaint land, then grab
         QTimer.singleShot(200, self._grab)
 
     def _grab(self) -> None:
@@ -68,46 +70,77 @@ class Autopilot(QObject):
         QApplication.instance().exit(self.exit_code)
 
 
+def window_size(text: str) -> tuple[int, int]:
+    """'1280x800' -> (1280, 800); argparse turns the ValueError into a usage error."""
+    w, sep, h = text.lower().partition("x")
+    if not (sep and w.isdigit() and h.isdigit()):
+        raise argparse.ArgumentTypeError(f"expected WIDTHxHEIGHT such as 1280x800, got {text!r}")
+    size = int(w), int(h)
+    if not all(200 <= v <= 8000 for v in size):
+        raise argparse.ArgumentTypeError(f"width and height must be 200 to 8000, got {text!r}")
+    return size
+
+
 def parse_args(argv):
-    p = argparse.ArgumentParser(prog="microgpt-gui", description="Watch a GPT learn.")
-    p.add_argument("--backend", choices=BACKENDS, default=None, help="default: numpy")
-    p.add_argument("--data", help="a UTF-8 text file, one document per line")
-    p.add_argument("--seed", type=int, help="default: 42")
+    p = argparse.ArgumentParser(
+        prog="microgpt-gui",
+        description="Watch a GPT learn.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    p.add_argument("--backend", choices=BACKENDS, default="numpy", help="training engine")
+    p.add_argument("--data", help="a UTF-8 text file, one document per line (default: bundled)")
+    p.add_argument("--seed", type=int, default=42, help="seed of the shuffle and the init")
     p.add_argument("--steps", type=int, default=0, help="with --screenshot: steps to run first")
     p.add_argument("--screenshot", metavar="PATH", help="save the window as PNG and exit")
     p.add_argument("--generate", action="store_true", help="with --screenshot: generate names")
-    p.add_argument("--size", default="1280x800", help="with --screenshot: window size WxH")
-    return p.parse_args(argv)
-
-
-def main(argv=None) -> int:
-    args = parse_args(sys.argv[1:] if argv is None else argv)
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    app.setApplicationName("microgpt studio")
-    app.setOrganizationName("microgpt")
-    theme.setup_pyqtgraph()
-    docs = None
+    p.add_argument(
+        "--size", type=window_size, default="1280x800", help="with --screenshot: window size"
+    )
+    args = p.parse_args(argv)
+    try:
+        args.config = TrainConfig(seed=args.seed)
+    except ValueError as e:
+        p.error(str(e))
+    if args.steps < 0:
+        p.error(f"--steps must be 0 or more, got {args.steps}")
+    args.docs = None
     if args.data:
         from microgpt import load_docs
 
         try:
-            docs = load_docs(args.data)
+            args.docs = load_docs(args.data)
         except ValueError as e:
-            print(f"microgpt-gui: error: {e}", file=sys.stderr)
-            return 1
-    config = TrainConfig(seed=args.seed) if args.seed is not None else None
+            p.error(str(e))
+    return args
+
+
+def main(argv=None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)  # exits 2 before any thread
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("microgpt studio")
+    app.setOrganizationName("microgpt")
+    theme.setup_pyqtgraph()
     win = MainWindow(
-        docs=docs, config=config, backend=args.backend, restore_settings=not args.screenshot
+        docs=args.docs,
+        config=args.config,
+        backend=args.backend,
+        restore_settings=not args.screenshot,
     )
-    pilot = None
-    if args.screenshot:
-        w, _, h = args.size.partition("x")
-        win.resize(int(w), int(h))
-        pilot = Autopilot(win, max(0, args.steps), args.screenshot, args.generate)
-    win.show()
-    code = app.exec()
-    win.shutdown()
-    return pilot.exit_code if pilot else code
+    pilot, code = None, 1
+    try:
+        if args.screenshot:
+            win.resize(*args.size)
+            pilot = Autopilot(win, args.steps, args.screenshot, args.generate)
+        win.show()
+        code = app.exec()
+    finally:
+        win.shutdown()  # whatever happened, the worker thread ends before the window goes
+    code = pilot.exit_code if pilot else code
+    if orphaned_threads():  # a worker that would not stop: leave without Qt's abort
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    return code
 
 
 if __name__ == "__main__":

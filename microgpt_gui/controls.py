@@ -1,17 +1,6 @@
 """The toolbar, the menus and their keyboard shortcuts."""
 
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QLabel, QSpinBox, QToolBar
-
-BACKEND_CHOICES = [
-    ("numpy", "numpy — fast", "Vectorised NumPy: the same numbers, thousands of steps a second"),
-    (
-        "scalar",
-        "scalar — exact, slow",
-        "The exact scalar engine, one Value per number, like the "
-        "original microgpt (a few steps a second)",
-    ),
-]
 
 
 def _action(win, name, text, slot, keys=(), tip="", checkable=False) -> QAction:
@@ -34,6 +23,8 @@ def build_actions(win) -> dict[str, QAction]:
         ("step", "Step", win.step, ["S", "Right"], "Train exactly one step on one name"),
         ("play", "Play", win.toggle_play, ["Space"], "Train continuously; again to pause"),
         ("run_n", "Run N…", win.run_n, [], "Train a chosen number of steps"),
+        ("faster", "Faster", win.toolbar.faster, ["+", "="], "Train more steps a second"),
+        ("slower", "Slower", win.toolbar.slower, ["-"], "Train fewer steps a second"),
         (
             "open_dataset",
             "Open dataset…",
@@ -65,38 +56,6 @@ def build_actions(win) -> dict[str, QAction]:
     return acts
 
 
-def build_toolbar(win) -> None:
-    bar = QToolBar("Training", win)
-    bar.setObjectName("training_toolbar")
-    bar.setMovable(False)
-    a = win.actions_
-    for name in ("reset", "step", "play", "run_n"):
-        bar.addAction(a[name])
-    bar.addSeparator()
-    bar.addWidget(QLabel(" learning rate "))
-    win.lr_box = QDoubleSpinBox(objectName="lr_box", decimals=4, minimum=0.0001, maximum=1.0)
-    win.lr_box.setSingleStep(0.001)
-    win.lr_box.setToolTip(
-        "Base learning rate; takes effect at the next step and decays "
-        "linearly to 0 by the last step"
-    )
-    win.lr_box.valueChanged.connect(win.worker_lr_changed)
-    bar.addWidget(win.lr_box)
-    bar.addWidget(QLabel("  seed "))
-    win.seed_box = QSpinBox(objectName="seed_box", minimum=0, maximum=2**31 - 1)
-    win.seed_box.setToolTip("Seed of the shuffle and the initial weights; used at the next Reset")
-    bar.addWidget(win.seed_box)
-    bar.addWidget(QLabel("  backend "))
-    win.backend_box = QComboBox(objectName="backend_box")
-    for key, text, tip in BACKEND_CHOICES:
-        win.backend_box.addItem(text, key)
-        win.backend_box.setItemData(win.backend_box.count() - 1, tip, 3)  # 3 = ToolTipRole
-    win.backend_box.setToolTip("Switches at the next step; the run continues")
-    win.backend_box.currentIndexChanged.connect(win.worker_backend_changed)
-    bar.addWidget(win.backend_box)
-    win.addToolBar(bar)
-
-
 def build_menus(win) -> None:
     a, mb = win.actions_, win.menuBar()
     file = mb.addMenu("&File")
@@ -115,7 +74,7 @@ def build_menus(win) -> None:
     ):
         file.addSeparator() if name is None else file.addAction(a[name])
     train = mb.addMenu("&Training")
-    for name in ("step", "play", "run_n", "reset", None, "settings"):
+    for name in ("step", "play", "run_n", "reset", None, "faster", "slower", None, "settings"):
         train.addSeparator() if name is None else train.addAction(a[name])
     view = mb.addMenu("&View")
     for dock in win.docks.values():

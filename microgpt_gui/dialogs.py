@@ -2,9 +2,12 @@
 
 from pathlib import Path
 
+from PySide6.QtCore import QObject, Qt, Slot
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
 
+from .commands import LoadRequest, SaveRequest
 from .settings_dialog import SettingsDialog
+from .text import elided
 
 SHORTCUTS = """<table cellpadding=3>
 <tr><td><b>Space</b></td><td>play / pause</td></tr>
@@ -16,25 +19,49 @@ SHORTCUTS = """<table cellpadding=3>
 </table>"""
 
 
-class Dialogs:
-    """Asks and tells; returns None/False when the user cancels."""
+class Dialogs(QObject):
+    """Asks and tells; returns None/False when the user cancels.
+
+    A QObject of the GUI thread, so the worker's errors can be connected to its slots.
+    """
 
     def __init__(self, win):
+        super().__init__(win)
         self.win = win
 
     # --- primitives (patched in tests) ------------------------------------------------
 
     def error(self, message: str) -> None:
-        QMessageBox.warning(self.win, "microgpt studio", message)
+        box = QMessageBox(QMessageBox.Warning, "microgpt studio", message, QMessageBox.Ok, self.win)
+        box.setTextFormat(Qt.PlainText)  # messages quote file names and data
+        box.exec()
 
     def notice(self, title: str, message: str) -> None:
         box = QMessageBox(QMessageBox.Warning, title, message, QMessageBox.Ok, self.win)
+        box.setTextFormat(Qt.PlainText)
         box.setModal(False)  # training is paused; the window stays usable
         box.show()
 
+    # --- what the worker reports (slots, so they run in the GUI thread) -----------------
+
+    @Slot(str)
+    def error_slot(self, message: str) -> None:
+        self.error(message)
+
+    @Slot(str)
+    def diverged_slot(self, message: str) -> None:
+        self.win.statusBar().showMessage(message)
+        self.notice("Training diverged", message)
+
+    @Slot(str)
+    def saved_slot(self, path: str) -> None:
+        self.win.statusBar().showMessage(f"Saved {elided(path, 80)}", 5000)
+
     def confirm(self, title: str, message: str) -> bool:
-        answer = QMessageBox.question(self.win, title, message)
-        return answer == QMessageBox.Yes
+        buttons = QMessageBox.Yes | QMessageBox.No
+        box = QMessageBox(QMessageBox.Question, title, message, buttons, self.win)
+        box.setTextFormat(Qt.PlainText)  # the message may quote a file name
+        return box.exec() == QMessageBox.Yes
 
     def ask_int(self, title: str, label: str, value: int, lo: int, hi: int) -> int | None:
         n, ok = QInputDialog.getInt(self.win, title, label, value, lo, hi)
@@ -53,13 +80,13 @@ class Dialogs:
     # --- menu actions -----------------------------------------------------------------
 
     def _reset_lost(self) -> str:
-        step = self.win._step()
+        step = self.win.run.step
         return f" The current run (step {step}) will be replaced." if step else ""
 
     def open_dataset(self) -> None:
         path = self.ask_open_path("Open dataset", "Text files (*.txt);;All files (*)")
         if path and self.confirm(
-            "Open dataset", f"Train on {Path(path).name}?" + self._reset_lost()
+            "Open dataset", f"Train on {elided(Path(path).name, 80)}?" + self._reset_lost()
         ):
             self.win.reset(path=path)
 
@@ -74,18 +101,17 @@ class Dialogs:
         if self.confirm("Use bundled names", "Train on the bundled names?" + self._reset_lost()):
             from microgpt import default_docs
 
-            self.win.reset(docs=default_docs())
+            self.win.reset(docs=tuple(default_docs()), source="bundled names")
 
     def save_checkpoint(self) -> None:
         path = self.ask_save_path("Save checkpoint", "microgpt checkpoint (*.npz)", ".npz")
         if path:
-            self.win.worker.save_requested.emit(path)
+            self.win.send(SaveRequest(path))
 
     def load_checkpoint(self) -> None:
         path = self.ask_open_path("Load checkpoint", "microgpt checkpoint (*.npz);;All (*)")
-        if path:
-            self.win.worker.request_stop()
-            self.win.worker.load_requested.emit(path)
+        if path:  # a failed load leaves the run (and Play) as it was
+            self.win.send(LoadRequest(path))
 
     def export_png(self) -> None:
         path = self.ask_save_path("Export loss plot", "PNG image (*.png)", ".png")

@@ -1,82 +1,90 @@
-"""MainWindow: builds the panes and the controls, and connects them to the worker."""
+"""MainWindow: builds the panes and the controls, and wires them to the run and the worker."""
 
-import math
-import time
-from collections import deque
+import threading
+from dataclasses import replace
 
-from PySide6.QtCore import QByteArray, QEvent, QSettings, Qt, QThread, QTimer, Signal
-from PySide6.QtWidgets import (
-    QDockWidget,
-    QLabel,
-    QMainWindow,
-    QProgressBar,
-    QPushButton,
-    QTabBar,
-)
+from PySide6.QtCore import QByteArray, QEvent, QSettings, Qt, QThread, QTimer
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QProgressBar, QPushButton, QTabBar
 
 from microgpt import TrainConfig
 
 from . import theme
-from .controls import build_actions, build_menus, build_toolbar
+from .commands import (
+    DEFAULT_SPEED,
+    SPEEDS,
+    BackendRequest,
+    LearningRateRequest,
+    PlayRequest,
+    ResetRequest,
+    SampleRequest,
+    ShutdownRequest,
+    SpeedRequest,
+    StepRequest,
+)
+from .controls import build_actions, build_menus
 from .dialogs import Dialogs
 from .panes.example import ExamplePane
 from .panes.gradients import GradientsPane
 from .panes.graph import GraphPane
 from .panes.loss import LossPane
 from .panes.sampling import SamplingPane
+from .run_state import RunState
+from .status import StatusLine
+from .text import elided
+from .toolbar import TrainingToolbar
 from .worker import TrainerWorker
 
-RENDER_INTERVAL_MS = 33  # at most ~30 redraws a second, however fast steps arrive
 SETTINGS_VERSION = 1
+SHUTDOWN_WAIT_MS = 5000  # a step or a sample gives up within ~0.1 s of the close
+_ORPHANS: list[QThread] = []  # threads that would not stop: kept alive, never destroyed running
 
 
 class MainWindow(QMainWindow):
     """The window: panes in docks, the toolbar, the status bar; training runs in the worker."""
 
-    rendered = Signal(int)  # the panes now show this step
-    run_shown = Signal(object)  # RunInfo: the panes now show this new, reset or loaded run
-
-    def __init__(self, docs=None, config=None, backend=None, restore_settings=True):
+    def __init__(self, docs=None, config=None, backend=None, restore_settings=True, speed=...):
         super().__init__()
         theme.setup_pyqtgraph()
         self.setWindowTitle("microgpt studio")
         self.setObjectName("main_window")
         self.resize(1280, 800)
-        self.info = None  # RunInfo of the current run
-        self.latest = None  # the last StepReport shown
-        self.playing = False
+        self.playing = False  # set at once on Play, so a second press cannot queue another
         self.dialogs = Dialogs(self)
         self._config = config or TrainConfig()
-        self._backend = backend or "numpy"
-        self._pending_points, self._pending_report = [], None
-        self._rate = deque(maxlen=64)  # (time, step) while playing, for steps/s
-        self._steps_per_s = None
-        self._render_timer = QTimer(self, singleShot=True, interval=RENDER_INTERVAL_MS)
-        self._render_timer.timeout.connect(self._render)
+        self._progress_from = 0  # Run N: the step it started at
+        self._gate = threading.Event()
+        self.run = RunState(self._gate, self)
         self.panes = self._build_panes()
+        self.toolbar = TrainingToolbar(self)
         self.actions_ = build_actions(self)
-        build_toolbar(self)
+        names = ("reset", "step", "play", "run_n")
+        self.toolbar.add_run_actions([self.actions_[n] for n in names])
+        self.addToolBar(self.toolbar)
         build_menus(self)
         self._build_status_bar()
-        self._start_worker(docs)
+        self._wire_run()
+        self._start_worker(docs, backend or "numpy")
         self._default_state = self.saveState(SETTINGS_VERSION)
         if restore_settings:
             self._restore_settings()
+        if speed is not ...:
+            self.toolbar.set_speed(speed)
+        self._on_toolbar_speed_chosen(self.toolbar.speed)
 
     # --- construction ----------------------------------------------------------------
 
     def _build_panes(self) -> dict:
+        run = self.run
         panes = {
-            "loss_pane": ("Loss", LossPane()),
-            "gradients_pane": ("Gradients", GradientsPane()),
+            "loss_pane": ("Loss", LossPane(run)),
+            "gradients_pane": ("Gradients", GradientsPane(run)),
             "graph_pane": ("Computation graph", GraphPane()),
-            "example_pane": ("Current example", ExamplePane()),
-            "sampling_pane": ("Sampling", SamplingPane()),
+            "example_pane": ("Current example", ExamplePane(run)),
+            "sampling_pane": ("Sampling", SamplingPane(run)),
         }
         self.docks = {}
         for name, (title, widget) in panes.items():
-            dock = QDockWidget(title, self)
-            dock.setObjectName(name)
+            dock = QDockWidget(title, self, objectName=name)
             dock.setWidget(widget)
             self.docks[name] = dock
         # Left: the two explorers as tabs, full height. Right: the loss above the
@@ -100,55 +108,65 @@ class MainWindow(QMainWindow):
     example = property(lambda self: self.panes["example_pane"])
     gradients = property(lambda self: self.panes["gradients_pane"])
     graph = property(lambda self: self.panes["graph_pane"])
+    info = property(lambda self: self.run.info)
+    latest = property(lambda self: self.run.latest)
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
-        self.status_text = QLabel(objectName="status_text")
+        self.status_text = StatusLine(self.run)
         self.progress = QProgressBar(objectName="run_progress", maximumWidth=220)
         self.cancel = QPushButton("Cancel", objectName="run_cancel")
         self.cancel.clicked.connect(self.pause)
-        bar.addPermanentWidget(self.progress)
-        bar.addPermanentWidget(self.cancel)
-        bar.addPermanentWidget(self.status_text)
+        for w in (self.progress, self.cancel, self.status_text):
+            bar.addPermanentWidget(w)
         self.progress.hide()
         self.cancel.hide()
-        self._update_status()
 
-    def _start_worker(self, docs) -> None:
-        self.thread_ = QThread(self)
-        self.thread_.setObjectName("trainer_thread")
-        self.worker = TrainerWorker(docs, self._config, self._backend)
+    def _wire_run(self) -> None:
+        self.run.reset.connect(self._on_run_reset)
+        self.run.drawn.connect(self._on_run_drawn)
+        self.run.playing_changed.connect(self._on_run_playing_changed)
+        self.run.backend_changed.connect(self.toolbar.show_backend)
+        self.toolbar.lr_changed.connect(self._on_toolbar_lr_changed)
+        self.toolbar.backend_chosen.connect(self._on_toolbar_backend_chosen)
+        self.toolbar.speed_chosen.connect(self._on_toolbar_speed_chosen)
+
+    def _start_worker(self, docs, backend: str) -> None:
+        self.thread_ = QThread(self, objectName="trainer_thread")
+        self.worker = TrainerWorker(docs, self._config, backend, self._gate)
         self.worker.moveToThread(self.thread_)
-        w = self.worker
+        w, run = self.worker, self.run
         self.thread_.started.connect(w.start)
         self.thread_.finished.connect(w.deleteLater)
-        w.run_changed.connect(self._on_worker_run_changed)
-        w.progressed.connect(self._on_worker_progressed)
-        w.stepped.connect(self._on_worker_stepped)
-        w.sampled.connect(self.sampling.on_sampled)
-        w.sample_failed.connect(self.sampling.show_error)
         # Every connection goes to a QObject of the GUI thread, so it is queued there;
         # a lambda or a plain object's method would run in the worker thread.
-        w.errored.connect(self._on_worker_errored)
-        w.diverged.connect(self._on_worker_diverged)
-        w.saved.connect(self._on_worker_saved)
-        w.playing_changed.connect(self._on_worker_playing_changed)
-        w.run_progressed.connect(self._on_worker_run_progressed)
-        w.backend_changed.connect(self._on_worker_backend_changed)
+        w.run_changed.connect(run.on_run_changed)
+        w.ticked.connect(run.on_ticked)
+        w.playing_changed.connect(run.on_playing_changed)
+        w.backend_changed.connect(run.on_backend_changed)
+        w.sampled.connect(run.on_sampled)
+        w.sample_failed.connect(run.on_sample_failed)
+        w.errored.connect(self.dialogs.error_slot)
+        w.diverged.connect(self.dialogs.diverged_slot)
+        w.saved.connect(self.dialogs.saved_slot)
         self.thread_.start()
 
-    # --- commands (GUI thread: emit to the worker, never call into the trainer) --------
+    # --- commands (GUI thread: requests to the worker, never calls into the trainer) -----
+
+    def send(self, request) -> None:
+        """Queue a request for the worker (it runs at the next step boundary)."""
+        self.worker.requested.emit(request)
 
     def step(self) -> None:
         """Exactly one iteration (queued if one is running)."""
         if not self.playing:
-            self.worker.step_requested.emit()
+            self.send(StepRequest())
 
     def play(self, n: int = 0) -> None:
         """Play to the end (n = 0) or for n steps."""
         if not self.playing:
-            self._set_playing(True)
-            self.worker.play_requested.emit(n)
+            self._show_playing(True)
+            self.send(PlayRequest(n))
 
     def pause(self) -> None:
         self.worker.request_stop()
@@ -157,7 +175,7 @@ class MainWindow(QMainWindow):
         self.play() if on else self.pause()
 
     def run_n(self) -> None:
-        left = self._num_steps() - self._step()
+        left = self.run.num_steps - self.run.step
         if left <= 0:
             self.statusBar().showMessage("All steps are done: Reset to train again.", 5000)
             return
@@ -165,91 +183,80 @@ class MainWindow(QMainWindow):
             "Run N steps", f"How many steps? (up to {left})", min(100, left), 1, left
         )
         if n:
+            self._progress_from = self.run.step
             self.progress.setRange(0, n)
             self.progress.setValue(0)
             self.progress.show()
             self.cancel.show()
             self.play(n)
 
-    def reset(self, **spec) -> None:
+    def reset(self, **fields) -> None:
         """A new run from the current settings (seed and lr from the toolbar)."""
-        spec.setdefault("config", self.toolbar_config())
-        spec.setdefault("backend", self.backend_box.currentData())
-        self.worker.request_stop()
-        self.worker.reset_requested.emit(spec)
+        fields.setdefault("config", self.toolbar_config())
+        fields.setdefault("backend", self.toolbar.backend_box.currentData())
+        self.send(ResetRequest(**fields))
 
     def toolbar_config(self) -> TrainConfig:
-        from dataclasses import replace
-
         base = self.info.config if self.info else self._config
-        return replace(base, seed=self.seed_box.value(), learning_rate=self.lr_box.value())
+        tb = self.toolbar
+        return replace(base, seed=tb.seed_box.value(), learning_rate=tb.lr_box.value())
 
     def generate(self) -> None:
         self.docks["sampling_pane"].raise_()
         self.sampling.request()
 
-    def worker_lr_changed(self, lr: float) -> None:
-        self.worker.lr_requested.emit(lr)
+    def _on_sampling_generate_requested(self, request: SampleRequest) -> None:
+        self.send(request)
 
-    def worker_backend_changed(self, _index: int) -> None:
-        self.worker.backend_requested.emit(self.backend_box.currentData())
+    def _on_toolbar_lr_changed(self, lr: float) -> None:
+        self.send(LearningRateRequest(lr))
 
-    def _on_sampling_generate_requested(self, req: dict) -> None:
-        self.worker.sample_requested.emit(req)
+    def _on_toolbar_backend_chosen(self, name: str) -> None:
+        self.send(BackendRequest(name))
 
-    # --- results from the worker ---------------------------------------------------
+    def _on_toolbar_speed_chosen(self, speed) -> None:
+        self.run.set_speed(speed)
+        self.send(SpeedRequest(speed))
+        self._settings().setValue("training/speed", "max" if speed is None else speed)
 
-    def _on_worker_run_changed(self, info) -> None:
-        self.info, self.latest = info, None
-        self._pending_points, self._pending_report = [], None
-        self._rate.clear()
-        self._steps_per_s = None
-        for pane in self.panes.values():
-            if hasattr(pane, "on_reset"):
-                pane.on_reset(info)
-        self.sync_toolbar(info)
-        self._update_status()
-        self.run_shown.emit(info)
-        self.rendered.emit(info.step)
+    # --- what the run says --------------------------------------------------------------
 
-    def _on_worker_progressed(self, points) -> None:
-        self._pending_points.extend(points)
-        if not self._render_timer.isActive():
-            self._render_timer.start()
+    def _on_run_reset(self, info) -> None:
+        self.statusBar().clearMessage()  # a message about the last run is not about this one
+        self.toolbar.sync(info)
+        self.setWindowTitle(f"microgpt studio — {elided(info.source, 60)}")
 
-    def _on_worker_stepped(self, report) -> None:
-        self._pending_report = report
-        if not self._render_timer.isActive():
-            self._render_timer.start()
+    def _on_run_drawn(self, step: int) -> None:
+        if self.progress.isVisible():
+            self.progress.setValue(step - self._progress_from)
 
-    def _render(self) -> None:
-        """Hand everything that arrived since the last redraw to the panes, once."""
-        # the worker rests until the posted repaints have run (a zero timer comes after)
-        self.worker.redraw_started()  # released in event() once the repaint has run
-        points, report = self._pending_points, self._pending_report
-        self._pending_points, self._pending_report = [], None
-        if points:
-            for pane in self.panes.values():
-                if hasattr(pane, "on_points"):
-                    pane.on_points(points)
-            if self.playing:
-                self._rate.append((time.perf_counter(), points[-1].step))
-        if report is not None:
-            self.latest = report
-            for pane in self.panes.values():
-                if hasattr(pane, "on_report"):
-                    pane.on_report(report)
-            if not self.playing:
-                busy = sum(report.timings.values())
-                self._steps_per_s = 1 / busy if busy > 0 else None
-        self._update_status(points[-1] if points else None)
-        self.rendered.emit(self._step())
+    def _on_run_playing_changed(self, playing: bool, why: str) -> None:
+        self._show_playing(playing)
+        if not playing:
+            self.progress.hide()
+            self.cancel.hide()
+            if why == "finished" and self.run.finished:
+                self.statusBar().showMessage(
+                    f"All {self.run.num_steps} steps done. Reset (R) to train again, or raise "
+                    "the number of steps in Training → Settings.",
+                    8000,
+                )
+
+    def _show_playing(self, on: bool) -> None:
+        self.playing = on
+        play = self.actions_["play"]
+        play.blockSignals(True)  # QSignalBlocker would outlive the statement in a lambda
+        play.setChecked(on)
+        play.blockSignals(False)
+        play.setText("Pause" if on else "Play")
+        self.actions_["step"].setEnabled(not on)
+        self.actions_["run_n"].setEnabled(not on)
+
+    # --- layout, settings and closing -------------------------------------------------
 
     def event(self, event) -> bool:
         handled = super().event(event)
-        if event.type() == QEvent.UpdateRequest:  # Qt painted every dirty child just now
-            self.worker.redraw_finished()
-        elif event.type() in (QEvent.LayoutRequest, QEvent.Show, QEvent.Resize):
+        if event.type() in (QEvent.LayoutRequest, QEvent.Show, QEvent.Resize):
             QTimer.singleShot(0, self._hide_stray_tab_bars)
         return handled
 
@@ -271,93 +278,6 @@ class MainWindow(QMainWindow):
             if not owned:
                 bar.hide()
 
-    def _on_worker_playing_changed(self, playing: bool, why: str) -> None:
-        self._set_playing(playing)
-        if not playing:
-            self.progress.hide()
-            self.cancel.hide()
-            if why == "finished" and self._step() >= self._num_steps():
-                self.statusBar().showMessage(
-                    f"All {self._num_steps()} steps done. Reset (R) to train again, or raise "
-                    "the number of steps in Training → Settings.",
-                    8000,
-                )
-
-    def _on_worker_run_progressed(self, done: int, asked: int) -> None:
-        self.progress.setMaximum(asked)
-        self.progress.setValue(done)
-
-    def _on_worker_backend_changed(self, name: str) -> None:
-        self._backend = name
-        self._update_status()
-
-    def _on_worker_errored(self, message: str) -> None:
-        self.dialogs.error(message)
-
-    def _on_worker_saved(self, path: str) -> None:
-        self.statusBar().showMessage(f"Saved {path}", 5000)
-
-    def _on_worker_diverged(self, message: str) -> None:
-        self._set_playing(False)
-        self.statusBar().showMessage(message)
-        self.dialogs.notice("Training diverged", message)
-
-    # --- state shown in the controls ----------------------------------------------
-
-    def _set_playing(self, on: bool) -> None:
-        self.playing = on
-        play = self.actions_["play"]
-        play.blockSignals(True)
-        play.setChecked(on)
-        play.blockSignals(False)
-        play.setText("Pause" if on else "Play")
-        self.actions_["step"].setEnabled(not on)
-        self.actions_["run_n"].setEnabled(not on)
-        if not on:
-            self._rate.clear()
-
-    def sync_toolbar(self, info) -> None:
-        for box, value in (
-            (self.lr_box, info.config.learning_rate),
-            (self.seed_box, info.config.seed),
-        ):
-            box.blockSignals(True)
-            box.setValue(value)
-            box.blockSignals(False)
-        self._backend = info.backend
-        i = self.backend_box.findData(info.backend)
-        self.backend_box.blockSignals(True)
-        self.backend_box.setCurrentIndex(max(i, 0))
-        self.backend_box.blockSignals(False)
-
-    def _step(self) -> int:
-        if self.latest is not None and self.info is not None:
-            return max(self.latest.step, self.info.step)
-        return self.info.step if self.info else 0
-
-    def _num_steps(self) -> int:
-        return (self.info.config if self.info else self._config).num_steps
-
-    def _update_status(self, point=None) -> None:
-        if len(self._rate) >= 2:
-            (t0, s0), (t1, s1) = self._rate[0], self._rate[-1]
-            if t1 > t0:
-                self._steps_per_s = (s1 - s0) / (t1 - t0)
-        step, loss, lr = self._step(), None, None
-        if point is not None:
-            step, loss, lr = max(step, point.step), point.loss, point.lr
-        elif self.latest is not None:
-            loss, lr = self.latest.loss, self.latest.lr
-        elif self.info is not None and self.info.history:
-            loss, lr = self.info.history[-1].loss, self.info.history[-1].lr
-        fmt = lambda v, f: "–" if v is None or not math.isfinite(v) else format(v, f)  # noqa: E731
-        self.status_text.setText(
-            f"step {step} / {self._num_steps()} · loss {fmt(loss, '.4f')} · lr {fmt(lr, '.5f')}"
-            f" · {fmt(self._steps_per_s, '.1f')} steps/s · {self._backend}"
-        )
-
-    # --- settings and closing -------------------------------------------------------
-
     def _settings(self) -> QSettings:
         return QSettings("microgpt", "studio")
 
@@ -368,6 +288,9 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         if isinstance(state, QByteArray):
             self.restoreState(state, SETTINGS_VERSION)
+        raw = str(s.value("training/speed", DEFAULT_SPEED))
+        names = {("max" if choice is None else str(choice)): choice for choice in SPEEDS}
+        self.toolbar.set_speed(names.get(raw, DEFAULT_SPEED))
 
     def reset_layout(self) -> None:
         self.restoreState(self._default_state, SETTINGS_VERSION)
@@ -379,11 +302,20 @@ class MainWindow(QMainWindow):
         self.shutdown()
         super().closeEvent(event)
 
-    def shutdown(self, timeout_ms: int = 3000) -> bool:
-        """Stop the worker at its next step boundary and end its thread."""
+    def shutdown(self, timeout_ms: int = SHUTDOWN_WAIT_MS) -> bool:
+        """Stop the worker (it gives up a long step or sample) and end its thread."""
         if not self.thread_.isRunning():
             return True
-        self.worker.request_stop()
-        self.worker.shutdown_requested.emit()
+        self.worker.request_shutdown()
+        self.send(ShutdownRequest())
         self.thread_.quit()
-        return self.thread_.wait(timeout_ms)
+        if self.thread_.wait(timeout_ms):
+            return True
+        self.thread_.setParent(None)  # destroying a running QThread would abort the process
+        _ORPHANS.append(self.thread_)
+        return False
+
+
+def orphaned_threads() -> bool:
+    """Did a worker thread refuse to stop? (Then exit with os._exit, not a Qt abort.)"""
+    return any(t.isRunning() for t in _ORPHANS)

@@ -1,20 +1,38 @@
 """TrainerWorker: owns the Trainer in a QThread; the GUI sees only snapshots.
 
-Commands arrive as queued signals (emitted from the GUI thread, run in the worker's).
-Play and Run N advance in short ticks that return to the worker's event loop, so a
-pause, a Step or a Generate queued meanwhile runs at the next step boundary.
+Commands arrive as typed requests on one queued signal (emitted in the GUI thread, run in
+the worker's). Results leave on past-tense signals; training leaves on one: `ticked`,
+carrying every step since the last tick and at most one full report. Play advances in
+short ticks that return to the worker's event loop, so a pause, a Step or a Generate
+queued meanwhile runs at the next step boundary.
 """
 
 import sys
 import threading
 import time
+from pathlib import Path
 
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
 from microgpt import Trainer, TrainingDiverged, default_docs, download_names, load_docs
+from microgpt.backend import Interrupted
+
+from .commands import (
+    DEFAULT_SPEED,
+    FRAME_RATE,
+    BackendRequest,
+    LearningRateRequest,
+    LoadRequest,
+    PlayRequest,
+    ResetRequest,
+    SampleRequest,
+    SaveRequest,
+    ShutdownRequest,
+    SpeedRequest,
+    StepRequest,
+)
 
 TICK_S = 0.02  # longest stretch of training between two visits to the event loop
-REPORT_INTERVAL_S = 1 / 30  # full reports leave the worker at most ~30 times a second
 SWITCH_INTERVAL_S = 1e-4  # GIL hand-off while training, so the GUI thread is not starved
 YIELD_LIMIT_S = 0.1  # longest the worker waits for the window to finish a redraw
 
@@ -22,127 +40,129 @@ YIELD_LIMIT_S = 0.1  # longest the worker waits for the window to finish a redra
 class TrainerWorker(QObject):
     # --- results (emitted in the worker thread, delivered queued to the GUI) ---
     run_changed = Signal(object)  # RunInfo: a new, reset or loaded run
-    stepped = Signal(object)  # StepReport: the latest step (coalesced while playing)
-    progressed = Signal(object)  # list[StepPoint]: every step, in batches
+    ticked = Signal(object, object)  # StepPoints since the last tick, StepReport or None
     sampled = Signal(object)  # list[Sample]
     sample_failed = Signal(str)
     errored = Signal(str)  # a dataset, settings or checkpoint problem; the run is untouched
     diverged = Signal(str)
     saved = Signal(str)  # path
     playing_changed = Signal(bool, str)  # playing?, and why it stopped: paused, finished, ...
-    run_progressed = Signal(int, int)  # Run N: steps done, steps asked
     backend_changed = Signal(str)
-    finished = Signal()
 
     # --- commands (emit from the GUI thread) ---
-    step_requested = Signal()
-    pause_requested = Signal()
-    play_requested = Signal(int)  # run until this many more steps (0 = to the end)
-    reset_requested = Signal(object)  # dict: config, backend, and docs / path / makemore
-    sample_requested = Signal(object)  # dict: n, temperature, seed, prefix
-    load_requested = Signal(str)
-    save_requested = Signal(str)
-    lr_requested = Signal(float)
-    backend_requested = Signal(str)
-    shutdown_requested = Signal()
+    requested = Signal(object)  # one of the requests in commands.py
 
-    def __init__(self, docs=None, config=None, backend="numpy"):
+    def __init__(self, docs=None, config=None, backend="numpy", gate=None):
         super().__init__()
-        self._init = (docs, config, backend)
+        self._init = ResetRequest(config, backend, tuple(docs) if docs else None)
         self._trainer: Trainer | None = None
         self._source_docs: list[str] = []  # the dataset in file order, for Reset
+        self._source = ""
         self._stop_flag = False  # set from the GUI thread: stop at the next step boundary
+        self._closing = False  # set from the GUI thread: give up any long work now
         # Cleared by the GUI thread while it redraws: between steps the worker then waits
         # (without the GIL) instead of halving the redraw's speed by competing for it.
-        self._gui_idle = threading.Event()
-        self._gui_idle.set()
+        self._gate = gate or threading.Event()
+        self._gate.set()
         self._playing = False
         self._target = 0
-        self._asked = self._done_in_run = 0
-        self._last_emit = 0.0
-        self._emitted = None  # the last StepReport sent, so none is sent twice
+        self._speed: float | None = DEFAULT_SPEED
+        self._next_due = 0.0  # perf_counter time of the next step when the speed is limited
+        self._sent = 0  # steps already sent in a tick
+        self._last_report_at = 0.0
+        self._switch = sys.getswitchinterval()
         self._timer = QTimer(self, singleShot=True, interval=0)  # moves to the thread with us
         self._timer.timeout.connect(self._tick)
-        self.step_requested.connect(self._on_step)
-        self.pause_requested.connect(self.request_stop)
-        self.play_requested.connect(self._on_play)
-        self.reset_requested.connect(self._on_reset)
-        self.sample_requested.connect(self._on_sample)
-        self.load_requested.connect(self._on_load)
-        self.save_requested.connect(self._on_save)
-        self.lr_requested.connect(self._on_lr)
-        self.backend_requested.connect(self._on_backend)
-        self.shutdown_requested.connect(self._on_shutdown)
+        self._handlers = {
+            ResetRequest: self._on_reset,
+            StepRequest: self._on_step,
+            PlayRequest: self._on_play,
+            SpeedRequest: self._on_speed,
+            SampleRequest: self._on_sample,
+            LoadRequest: self._on_load,
+            SaveRequest: self._on_save,
+            LearningRateRequest: self._on_lr,
+            BackendRequest: self._on_backend,
+            ShutdownRequest: self._on_shutdown,
+        }
+        self.requested.connect(self._on_requested)
 
     # --- called from the GUI thread: plain flags, read between steps ---------------
 
     def request_stop(self) -> None:
-        """Pause Play / cancel Run N at the next step boundary.
-
-        The flag stops a tick that is running; the queued signal stops a Play that was
-        requested but has not started yet.
-        """
+        """Pause Play / cancel Run N at the next step boundary (or inside a long step)."""
         self._stop_flag = True
-        if QThread.currentThread() is not self.thread():
-            self.pause_requested.emit()
 
-    def redraw_started(self) -> None:
-        """GUI thread: a redraw begins; Play/Run N wait between steps until it ends."""
-        self._gui_idle.clear()
-
-    def redraw_finished(self) -> None:
-        self._gui_idle.set()
+    def request_shutdown(self) -> None:
+        """Give up whatever runs now (a step, sampling): the window is closing."""
+        self._closing = True
+        self._stop_flag = True
+        self._gate.set()
 
     # --- slots (worker thread) ---------------------------------------------------
 
     @Slot()
     def start(self) -> None:
         """Build the first trainer (connected to QThread.started)."""
-        docs, config, backend = self._init
-        self._on_reset({"docs": docs, "config": config, "backend": backend})
+        self._on_reset(self._init)
 
     @Slot(object)
-    def _on_reset(self, spec: dict) -> None:
-        self._halt("reset")
+    def _on_requested(self, request) -> None:
+        if self._closing and not isinstance(request, ShutdownRequest):
+            return
+        self._handlers[type(request)](request)
+
+    def _should_interrupt(self) -> bool:
+        return self._closing or (self._playing and self._stop_flag)
+
+    def _on_reset(self, req: ResetRequest) -> None:
         try:
-            docs = self._docs_from(spec)
-            config = spec.get("config") or (self._trainer.config if self._trainer else None)
-            backend = spec.get("backend") or (
-                self._trainer.backend.name if self._trainer else "numpy"
-            )
+            docs, source = self._docs_from(req)
+            t = self._trainer
+            config = req.config or (t.config if t else None)
+            backend = req.backend or (t.backend.name if t else "numpy")
             trainer = Trainer(docs, config, backend)
-        except ValueError as e:  # DatasetError, ConfigError: keep the current run
-            self.errored.emit(str(e))
+        except (ValueError, MemoryError) as e:  # DatasetError, ConfigError: keep the run
+            self.errored.emit(str(e) if isinstance(e, ValueError) else "not enough memory")
             return
-        self._trainer, self._source_docs = trainer, docs
-        self.run_changed.emit(trainer.info())
+        self._halt("reset")
+        self._install(trainer, docs, source)
 
-    def _docs_from(self, spec: dict) -> list[str]:
-        if spec.get("makemore"):
-            return load_docs(download_names())
-        if spec.get("path"):
-            return load_docs(spec["path"])
-        if spec.get("docs") is not None:
-            return list(spec["docs"])
-        return self._source_docs or default_docs()
+    def _install(self, trainer: Trainer, docs: list[str], source: str) -> None:
+        trainer.should_stop = self._should_interrupt
+        self._trainer, self._source_docs, self._source = trainer, docs, source
+        self._sent = trainer.step_count
+        self.run_changed.emit(trainer.info(source))
 
-    @Slot()
-    def _on_step(self) -> None:
-        if self._trainer is None or self._playing:
+    def _docs_from(self, req: ResetRequest) -> tuple[list[str], str]:
+        if req.makemore:
+            return load_docs(download_names()), "makemore names"
+        if req.path:
+            return load_docs(req.path), Path(req.path).name
+        if req.docs is not None:
+            return list(req.docs), req.source or "your documents"
+        if self._source_docs:
+            return self._source_docs, self._source
+        return default_docs(), "bundled names"
+
+    def _on_step(self, _req=None) -> None:
+        t = self._trainer
+        if t is None or self._playing:
             return
-        if self._trainer.done:
+        if t.done:
             self.playing_changed.emit(False, "finished")
             return
+        self._stop_flag = False
         try:
-            report = self._trainer.step()
+            t.step()
         except TrainingDiverged as e:
             self.diverged.emit(str(e))
             return
-        self.progressed.emit([self._trainer.history[-1]])
-        self._emit_report(report)
+        except Interrupted:
+            return
+        self._send(with_report=True)
 
-    @Slot(int)
-    def _on_play(self, n: int) -> None:
+    def _on_play(self, req: PlayRequest) -> None:
         t = self._trainer
         if t is None or self._playing:
             return
@@ -150,57 +170,66 @@ class TrainerWorker(QObject):
             self.playing_changed.emit(False, "finished")
             return
         left = t.config.num_steps - t.step_count
-        self._asked = min(n, left) if n > 0 else left
-        self._target, self._done_in_run = t.step_count + self._asked, 0
+        self._target = t.step_count + (min(req.steps, left) if req.steps > 0 else left)
         self._stop_flag, self._playing = False, True
+        self._next_due = time.perf_counter()
         self._switch = sys.getswitchinterval()
         sys.setswitchinterval(SWITCH_INTERVAL_S)
         self.playing_changed.emit(True, "")
-        self._timer.start()
+        self._timer.start(0)
+
+    def _on_speed(self, req: SpeedRequest) -> None:
+        self._speed = req.steps_per_s
+        self._next_due = time.perf_counter()
 
     def _tick(self) -> None:
-        """Train for up to TICK_S, publish, and come back through the event loop."""
+        """Train for up to TICK_S (or the steps now due), send them, and come back."""
         if not self._playing:
             return
-        t, points = self._trainer, []
-        deadline = time.perf_counter() + TICK_S
+        t, now = self._trainer, time.perf_counter()
+        deadline = now + TICK_S
+        interval = 1 / self._speed if self._speed else 0.0
+        if interval and now - self._next_due > 4 * interval:
+            self._next_due = now  # the backend cannot keep up: no burst to catch up
         try:
-            while (
-                t.step_count < self._target
-                and not self._stop_flag
-                and time.perf_counter() < deadline
-            ):
-                self._gui_idle.wait(YIELD_LIMIT_S)
+            while t.step_count < self._target and not self._stop_flag:
+                if interval and time.perf_counter() < self._next_due:
+                    break
+                if time.perf_counter() >= deadline:
+                    break
+                self._gate.wait(YIELD_LIMIT_S)
                 t.step()
-                points.append(t.history[-1])
+                self._next_due += interval
         except TrainingDiverged as e:
-            self._publish(points, force=True)
+            self._send(with_report=True)
             self._halt("diverged")
             self.diverged.emit(str(e))
             return
-        self._done_in_run += len(points)
+        except Interrupted:
+            pass
         finishing = self._stop_flag or t.step_count >= self._target
-        self._publish(points, force=finishing)
-        if self._asked:
-            self.run_progressed.emit(self._done_in_run, self._asked)
+        self._send(with_report=finishing)
         if finishing:
             self._halt("paused" if self._stop_flag else "finished")
         else:
-            self._timer.start()
+            wait = max(0.0, self._next_due - time.perf_counter()) if interval else 0.0
+            self._timer.start(int(wait * 1000))
 
-    def _publish(self, points, force=False) -> None:
-        """Every step's point; the latest full report at most every REPORT_INTERVAL_S."""
-        if points:
-            self.progressed.emit(points)
-        latest, now = self._trainer.last_report, time.perf_counter()
-        if latest is None or latest is self._emitted:
+    def _send(self, with_report: bool) -> None:
+        """Every step since the last tick; the full report when forced or due (<= 30/s)."""
+        t = self._trainer
+        if t.step_count == self._sent and not with_report:
             return
-        if force or now - self._last_emit >= REPORT_INTERVAL_S:
-            self._emit_report(latest)
-
-    def _emit_report(self, report) -> None:
-        self._emitted, self._last_emit = report, time.perf_counter()
-        self.stepped.emit(report)
+        points = t.history.points(self._sent)
+        self._sent = t.step_count
+        now = time.perf_counter()
+        due = now - self._last_report_at >= 1 / FRAME_RATE or (
+            self._speed is not None and self._speed <= FRAME_RATE
+        )
+        report = t.report() if (with_report or due) and len(points) else None
+        if report is not None:
+            self._last_report_at = now
+        self.ticked.emit(points, report)
 
     def _halt(self, why: str) -> None:
         """Leave Play / Run N (if in it) and say why."""
@@ -211,57 +240,47 @@ class TrainerWorker(QObject):
         sys.setswitchinterval(self._switch)
         self.playing_changed.emit(False, why)
 
-    @Slot(object)
-    def _on_sample(self, req: dict) -> None:
+    def _on_sample(self, req: SampleRequest) -> None:
         if self._trainer is None:
             return
         try:
-            samples = self._trainer.sample(
-                req.get("n", 20),
-                req.get("temperature", 0.5),
-                req.get("seed"),
-                req.get("prefix", ""),
-            )
+            samples = self._trainer.sample(req.n, req.temperature, req.seed, req.prefix)
         except ValueError as e:
             self.sample_failed.emit(str(e))
             return
+        except Interrupted:
+            return
         self.sampled.emit(samples)
 
-    @Slot(str)
-    def _on_load(self, path: str) -> None:
-        self._halt("loaded")
+    def _on_load(self, req: LoadRequest) -> None:
         backend = self._trainer.backend.name if self._trainer else None
         try:
-            trainer = Trainer.load(path, backend=backend)
-        except ValueError as e:  # CheckpointError: the current run stays as it was
-            self.errored.emit(str(e))
+            trainer = Trainer.load(req.path, backend=backend)
+        except (ValueError, MemoryError) as e:  # CheckpointError: the run goes on as it was
+            self.errored.emit(str(e) if isinstance(e, ValueError) else "not enough memory")
             return
-        self._trainer, self._source_docs = trainer, list(trainer.docs)
-        self.run_changed.emit(trainer.info())
-        if trainer.last_report is not None:
-            self._emit_report(trainer.last_report)
+        self._halt("loaded")
+        self._install(trainer, list(trainer.docs), f"{Path(req.path).name} (checkpoint)")
+        if trainer.report() is not None:
+            self.ticked.emit(trainer.history.points(trainer.step_count), trainer.report())
 
-    @Slot(str)
-    def _on_save(self, path: str) -> None:
+    def _on_save(self, req: SaveRequest) -> None:
         try:
-            self._trainer.save(path)
+            self._trainer.save(req.path)
         except (OSError, ValueError) as e:
             self.errored.emit(f"could not save the checkpoint: {e}")
             return
-        self.saved.emit(path)
+        self.saved.emit(req.path)
 
-    @Slot(float)
-    def _on_lr(self, lr: float) -> None:
-        if self._trainer is not None and lr > 0:
-            self._trainer.set_learning_rate(lr)
+    def _on_lr(self, req: LearningRateRequest) -> None:
+        if self._trainer is not None and req.lr > 0:
+            self._trainer.set_learning_rate(req.lr)
 
-    @Slot(str)
-    def _on_backend(self, name: str) -> None:
+    def _on_backend(self, req: BackendRequest) -> None:
         if self._trainer is not None:
-            self._trainer.set_backend(name)
-            self.backend_changed.emit(name)
+            self._trainer.set_backend(req.name)
+            self.backend_changed.emit(req.name)
 
-    @Slot()
-    def _on_shutdown(self) -> None:
+    def _on_shutdown(self, _req=None) -> None:
         self._halt("closed")
-        self.finished.emit()
+        QThread.currentThread().quit()

@@ -5,7 +5,11 @@ from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPen
 from PySide6.QtWidgets import QLabel, QScrollArea, QSizePolicy, QVBoxLayout, QWidget
 
+from microgpt import RunInfo, StepReport
+
 from .. import theme
+from ..run_state import RunState
+from ..text import escaped, token_text
 from .attention import AttentionView
 
 EMPTY_TEXT = (
@@ -14,13 +18,7 @@ EMPTY_TEXT = (
     "(colour: green sure and right, red surprised), and the loss −log p."
 )
 CELL_W, MIN_CELL_W, CELL_H, GAP = 92, 58, 84, 6
-
-
-def token_text(i: int, chars) -> str:
-    """Printable text for a token id: the char, or 'BOS'."""
-    if i == len(chars):
-        return "BOS"
-    return "␣" if chars[i] == " " else chars[i]
+DOC_CHARS = 40  # the title quotes a document up to this many characters
 
 
 def confidence_colour(p: float) -> QColor:
@@ -87,9 +85,10 @@ class ExampleStrip(QWidget):
 class ExamplePane(QWidget):
     """What the model was asked at each position of the last document, and how it did."""
 
-    def __init__(self, parent=None):
+    def __init__(self, run: RunState, parent=None):
         super().__init__(parent)
         self.title = QLabel(EMPTY_TEXT, objectName="example_title")
+        self.title.setMinimumWidth(100)  # its text wraps: it must never widen the window
         self.title.setWordWrap(True)
         self.title.setAlignment(Qt.AlignTop | Qt.AlignLeft)
         self.strip = ExampleStrip()
@@ -109,15 +108,31 @@ class ExamplePane(QWidget):
         layout.addWidget(self.mean)
         layout.addWidget(self.attention, 1)
         self.mean_value: float | None = None
+        self._stale: StepReport | None = None  # arrived while hidden
+        run.reset.connect(self._on_run_reset)
+        run.reported.connect(self._on_run_reported)
 
-    def on_reset(self, info) -> None:
+    def _on_run_reset(self, _info: RunInfo) -> None:
+        self._stale = None
         self.title.setText(EMPTY_TEXT)
         self.strip.set_cells([])
         self.mean.setText("")
         self.mean_value = None
         self.attention.clear()
 
-    def on_report(self, r) -> None:
+    def _on_run_reported(self, report: StepReport) -> None:
+        if self.isVisible():
+            self.show_report(report)
+        else:
+            self._stale = report
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self._stale is not None:
+            self.show_report(self._stale)
+
+    def show_report(self, r: StepReport) -> None:
+        self._stale = None
         chars = r.chars
         cells = [
             (
@@ -131,7 +146,7 @@ class ExamplePane(QWidget):
         self.strip.set_cells(cells)
         self.mean_value = float(np.mean(r.position_losses))
         self.title.setText(
-            f"Step {r.step} trained on <b>{r.doc}</b>: at each position the "
+            f"Step {r.step} trained on <b>{escaped(r.doc, DOC_CHARS)}</b>: at each position the "
             "model sees the characters so far and must guess the next one."
         )
         self.mean.setText(

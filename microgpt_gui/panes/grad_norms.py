@@ -5,10 +5,12 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QSizePolicy
 
-from microgpt import StepPoint
+from microgpt import StepPoints
+from microgpt.model import ParamSpec
 
 from .. import theme
-from .steady_range import SteadyRange
+from .envelope import Envelope
+from .steady_range import SteadyRange, StepAxis
 
 EMPTY_TEXT = "How big each matrix's gradient is,\nstep by step, appears here."
 TOOLTIP = (
@@ -17,12 +19,11 @@ TOOLTIP = (
 )
 
 
-def short_name(name: str, n_layer: int) -> str:
-    """'layer0.attn_wq' -> 'attn_wq' with one layer, 'L0 attn_wq' with more."""
-    if "." not in name:
-        return name
-    layer, kind = name.split(".", 1)
-    return kind if n_layer == 1 else f"L{layer[len('layer') :]} {kind}"
+def short_name(spec: ParamSpec, n_layer: int) -> str:
+    """'attn_wq' with one layer, 'L0 attn_wq' with more."""
+    if spec.layer is None or n_layer == 1:
+        return spec.kind
+    return f"L{spec.layer} {spec.kind}"
 
 
 def pen_for(i: int):
@@ -32,45 +33,17 @@ def pen_for(i: int):
     return pg.mkPen(colours[i % len(colours)], width=1, style=style)  # 1 px: cheap to draw
 
 
-class NormSeries:
-    """Growing float64 table: column 0 the step, then one column per norm (matrices, global)."""
-
-    def __init__(self, width: int):
-        self.n, self._data = 0, np.zeros((1024, width + 1))
-
-    def extend(self, points: list[StepPoint]) -> None:
-        k = len(points)
-        if self.n + k > len(self._data):
-            grown = np.zeros((max(2 * len(self._data), self.n + k), self._data.shape[1]))
-            grown[: self.n] = self._data[: self.n]
-            self._data = grown
-        block = self._data[self.n : self.n + k]
-        block[:, 0] = [p.step for p in points]
-        block[:, 1:] = [p.grad_norms for p in points]
-        self.n += k
-
-    def column(self, i: int) -> np.ndarray:
-        """Column i of the norms (the last one is the global norm)."""
-        return self._data[: self.n, i + 1]
-
-    @property
-    def step(self) -> np.ndarray:
-        return self._data[: self.n, 0]
-
-
 class GradNormsPlot(pg.PlotWidget):
     """One curve per matrix with a legend beside the plot, and the global norm in black."""
 
     def __init__(self, parent=None):
-        super().__init__(parent)
+        super().__init__(parent, axisItems={"bottom": StepAxis()})
         self.setObjectName("grad_norms_plot")
         self.setToolTip(TOOLTIP)
         item = self.getPlotItem()
         item.setLabel("bottom", "step", **{"font-size": "8pt"})
         item.setLabel("left", "gradient size", **{"font-size": "8pt"})
         # no grid: alpha-blended grid lines made each repaint ~4x slower
-        item.setClipToView(True)
-        item.setDownsampling(auto=True, mode="peak")  # long runs stay fast to draw
         item.setMenuEnabled(False)
         self.legend = pg.LegendItem(verSpacing=-6, labelTextSize="8pt")
         item.layout.addItem(self.legend, 2, 3, 3, 1)  # beside plot and x axis, not over curves
@@ -79,38 +52,55 @@ class GradNormsPlot(pg.PlotWidget):
         self.empty = pg.TextItem(EMPTY_TEXT, color=theme.MUTED, anchor=(0.5, 0.5))
         item.addItem(self.empty, ignoreBounds=True)
         self.curves: list[pg.PlotDataItem] = []
-        self.series = NormSeries(1)
-        self.steady = SteadyRange(item, lambda: self.extend([]))
+        self.envelopes: list[Envelope] = []  # one per curve: what it draws, at a flat cost
+        self.first_point = pg.ScatterPlotItem(size=7, brush=pg.mkBrush("#000000"))
+        item.addItem(self.first_point)  # one step draws no line: show 'all' as a dot
+        self.steady = SteadyRange(item, self._redraw)
         self.reset(())
 
-    def reset(self, names, n_layer: int = 1, history=()) -> None:
-        """New curves for these matrix names (+ 'all'), filled from history."""
+    def reset(self, specs, n_layer: int = 1, history: StepPoints | None = None) -> None:
+        """New curves for these matrices (+ 'all'), filled from history."""
         item = self.getPlotItem()
         for curve in self.curves:
             item.removeItem(curve)
         self.legend.clear()
         self.curves = []
-        for i, name in enumerate(names):
+        for i, spec in enumerate(specs):
             self.curves.append(item.plot(pen=pen_for(i)))
-            self.legend.addItem(self.curves[-1], short_name(name, n_layer))
-        if names:  # the global norm: sqrt of the sum of every matrix's norm²
+            self.legend.addItem(self.curves[-1], short_name(spec, n_layer))
+        if specs:  # the global norm: sqrt of the sum of every matrix's norm²
             self.curves.append(item.plot(pen=pg.mkPen("#000000", width=2)))
             self.legend.addItem(self.curves[-1], "all")
         self.legend.setColumnCount(min(3, max(1, (len(self.curves) + 3) // 4)))  # 4 rows, 3 cols
-        self.series = NormSeries(len(self.curves))
-        self.extend(list(history))
+        self.envelopes = [Envelope() for _ in self.curves]
+        self.n = 0
+        self.steady.forget()
+        if history is not None:
+            self.extend(history)
+        else:
+            self._redraw()
 
-    def extend(self, points: list[StepPoint]) -> None:
-        if points:
-            self.series.extend(points)
-        for i, curve in enumerate(self.curves):
-            curve.setData(self.series.step, self.series.column(i))
-        empty = self.series.n == 0
+    def extend(self, points: StepPoints) -> None:
+        """Append every step's norms (columns: matrices in layout order, then global)."""
+        norms = np.asarray(points.grad_norms, dtype=np.float64)
+        for i, env in enumerate(self.envelopes):
+            env.extend(norms[:, i])
+        self.n += len(points)
+        self._redraw()
+
+    def _redraw(self) -> None:
+        drawn = [env.xy() for env in self.envelopes]
+        for curve, (x, y) in zip(self.curves, drawn):
+            curve.setData(x, y)
+        if self.n == 1 and drawn:
+            self.first_point.setData(*drawn[-1])
+        else:
+            self.first_point.setData([], [])
+        empty = self.n == 0
         self.empty.setVisible(empty)
         if empty:
             self.steady.forget()
             self.setRange(xRange=(0, 100), yRange=(0, 1), padding=0)
             self.empty.setPos(50, 0.5)
         else:
-            columns = [self.series.column(i) for i in range(len(self.curves))]
-            self.steady.fit(self.series.step[-1], columns)
+            self.steady.fit(float(self.n), [y for _, y in drawn])

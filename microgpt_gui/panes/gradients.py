@@ -14,9 +14,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from microgpt import RunInfo, StepPoint, StepReport
+from microgpt import RunInfo, StepPoints, StepReport
 
 from .. import theme
+from ..run_state import RunState
 from .grad_norms import GradNormsPlot
 from .gradients_heatmap import MIN_WIDTH_PX, MatrixHeatmap
 from .gradients_inspector import ParamInspector
@@ -44,10 +45,9 @@ VIEWS = (
         "mean_abs",
         "average size of the gradient",
         "Size of the gradient averaged over the last "
-        "~10 steps shown: bright cells are pushed hard and often.",
+        "~10 steps: bright cells are pushed hard and often.",
     ),
 )
-MEAN_DECAY = 0.9  # running mean of |grad|: ema = 0.9·ema + 0.1·|grad| per report, / (1 − 0.9^k)
 EMPTY_TEXT = (
     "Press Step (S) or Play (Space) to train.\n\nAfter each step, the gradient of "
     "every one of the model's {count} numbers appears here, one heatmap per matrix "
@@ -97,27 +97,34 @@ class HeatmapGrid(QWidget):
 
 
 class GradientsPane(QWidget):
-    """Renders StepReports: heatmaps (setImage per report), inspector, grad-norm history."""
+    """Renders the run's reports: heatmaps (setImage), inspector, grad-norm history.
 
-    def __init__(self, parent=None):
+    While hidden (another tab in front) it only remembers the latest report, and draws it
+    when shown.
+    """
+
+    def __init__(self, run: RunState, parent=None):
         super().__init__(parent)
         self.report: StepReport | None = None
         self.info: RunInfo | None = None
         self.heatmaps: dict[str, MatrixHeatmap] = {}
-        self._built: tuple | None = None  # (shapes, chars) the heatmaps were built for
+        self.specs = {}
+        self._built: tuple | None = None  # (specs, chars) the heatmaps were built for
         self.selected: tuple[str, int, int] | None = None
-        self._mean_abs: dict[str, np.ndarray] = {}
-        self._mean_count = 0
+        self._stale = False  # a report arrived while hidden
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(self._build_controls())
         layout.addWidget(self.hint)
         layout.addWidget(self._build_body(), 1)
+        run.reset.connect(self._on_run_reset)
+        run.advanced.connect(self._on_run_advanced)
+        run.reported.connect(self._on_run_reported)
 
     def _build_body(self) -> QSplitter:
         """(heatmaps or the empty text | inspector) above the grad-norm history."""
         self.empty = QLabel(
-            EMPTY_TEXT.format(count="4,192", names="wte, wpe, lm_head, …"),
+            EMPTY_TEXT.format(count="all", names="wte, wpe, lm_head, …"),
             objectName="gradients_empty",
             wordWrap=True,
             alignment=Qt.AlignCenter,
@@ -180,55 +187,65 @@ class GradientsPane(QWidget):
     def view_key(self) -> str:
         return self.view.currentData()
 
-    # --- pane protocol ---------------------------------------------------------------
+    # --- the run ---------------------------------------------------------------------
 
-    def on_reset(self, info: RunInfo) -> None:
+    def _on_run_reset(self, info: RunInfo) -> None:
         """A new, reset or loaded run: one heatmap per matrix, grad-norm history restored."""
-        self.info, self.report, self.selected = info, None, None
-        self._mean_abs, self._mean_count = {}, 0
+        self.info, self.report, self.selected, self._stale = info, None, None, False
         self.inspector.clear()
-        shapes = dict(zip(info.param_names, info.param_shapes))
-        if (shapes, tuple(info.chars)) == self._built:  # same run shape: keep the items
-            for heatmap in self.heatmaps.values():
-                heatmap.set_selected(None)
-        else:
-            self._build_heatmaps(shapes, info.chars)
+        if (info.specs, tuple(info.chars)) != self._built:
+            self._build_heatmaps(info.specs, info.chars)
+        for heatmap in self.heatmaps.values():
+            heatmap.set_selected(None)
+            heatmap.set_outlined_rows(())
         self._blank()
+        self.scroll.verticalScrollBar().setValue(0)
+        self.goto.setCurrentIndex(0)
+        self.empty.setText(EMPTY_TEXT.format(count=f"{info.param_count:,}", names=self._names()))
         self.empty.show()
         self.empty.raise_()
-        self.norms.reset(info.param_names, info.config.n_layer, info.history)
+        self.norms.reset(info.specs, info.config.n_layer, info.history)
 
-    def _build_heatmaps(self, shapes: dict[str, tuple[int, int]], chars) -> None:
-        """One MatrixHeatmap per matrix (only on reset, never per report)."""
-        self._built = (dict(shapes), tuple(chars))
-        maps = [MatrixHeatmap(name, shape, chars) for name, shape in shapes.items()]
+    def _names(self) -> str:
+        return ", ".join(list(self.heatmaps)[:3]) + ", …"
+
+    def _build_heatmaps(self, specs, chars) -> None:
+        """One MatrixHeatmap per matrix (only when the run's shape changes, never per report)."""
+        self._built = (specs, tuple(chars))
+        maps = [MatrixHeatmap(spec, chars) for spec in specs]
         for m in maps:
             m.cell_clicked.connect(self._on_heatmap_cell_clicked)
         self.heatmaps = {m.name: m for m in maps}
+        self.specs = {spec.name: spec for spec in specs}
         self.grid.set_maps(maps)
         self._apply_colormap()
         self.goto.clear()
-        self.goto.addItems([f"{n}  {r}×{c}" for n, (r, c) in shapes.items()])
-        self.goto.setEnabled(bool(shapes))
-        count = sum(r * c for r, c in shapes.values())
-        names = ", ".join(list(shapes)[:3]) + ", …"
-        self.empty.setText(EMPTY_TEXT.format(count=f"{count:,}", names=names))
+        self.goto.addItems([f"{s.name}  {s.shape[0]}×{s.shape[1]}" for s in specs])
+        self.goto.setEnabled(bool(specs))
 
-    def on_points(self, points: list[StepPoint]) -> None:
+    def _on_run_advanced(self, points: StepPoints) -> None:
         self.norms.extend(points)
 
-    def on_report(self, report: StepReport) -> None:
-        """Refresh every heatmap in place (setImage) and the inspected cell."""
-        shapes = {name: g.shape for name, g in report.grads.items()}
-        if shapes != {name: m.shape for name, m in self.heatmaps.items()}:  # no on_reset yet
-            self._build_heatmaps(shapes, report.chars)
-            self._mean_abs, self._mean_count, self.selected = {}, 0, None
+    def _on_run_reported(self, report: StepReport) -> None:
         self.report = report
-        self._update_mean_abs(report)
+        if not self.isVisible():
+            self._stale = True
+            return
+        self._show_report()
+
+    def _show_report(self) -> None:
+        """Refresh every heatmap in place (setImage) and the inspected cell."""
+        self._stale = False
         self._refresh()
         self.empty.hide()
         if self.selected is not None:
-            self.inspector.show_cell(report, *self.selected)
+            name, row, col = self.selected
+            self.inspector.show_cell(self.report, self.specs[name], row, col)
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self._stale and self.report is not None:
+            self._show_report()
 
     def eventFilter(self, obj, event) -> bool:
         if obj is self.scroll and event.type() == QEvent.Resize:
@@ -243,20 +260,11 @@ class GradientsPane(QWidget):
         for heatmap in self.heatmaps.values():
             heatmap.set_image(np.zeros(heatmap.shape), 1.0)  # white, with a readable colour bar
 
-    def _update_mean_abs(self, report: StepReport) -> None:
-        # over the reports this pane received: during Play the window coalesces reports,
-        # so a few steps between two reports are not in the average
-        d = MEAN_DECAY
-        for name, g in report.grads.items():
-            self._mean_abs[name] = d * self._mean_abs.get(name, 0.0) + (1 - d) * np.abs(g)
-        self._mean_count += 1
-
     def matrix(self, name: str) -> np.ndarray:
         """The array the current view shows for one matrix."""
         r, key = self.report, self.view_key
-        if key == "mean_abs":
-            return self._mean_abs[name] / (1 - MEAN_DECAY**self._mean_count)  # debiased
-        return {"grad": r.grads, "value": r.params, "update": r.updates}[key][name]
+        views = {"grad": r.grads, "value": r.params, "update": r.updates}
+        return (views.get(key) or r.mean_abs_grads)[name]
 
     def _refresh(self) -> None:
         if self.report is None or not self.heatmaps:
@@ -267,7 +275,7 @@ class GradientsPane(QWidget):
         for name, heatmap in self.heatmaps.items():
             limit = shared if self.shared.isChecked() else limits[name]
             heatmap.set_image(data[name], limit if limit > 0 else 1e-12)
-        n, inputs = self.report.n, self.report.tokens[: self.report.n]
+        n, inputs = self.report.n, self.report.tokens[: self.report.n]  # rows the example used
         for name, rows in (("wte", set(inputs)), ("wpe", range(n))):
             if name in self.heatmaps:
                 self.heatmaps[name].set_outlined_rows(rows)
@@ -298,4 +306,4 @@ class GradientsPane(QWidget):
         for other in self.heatmaps.values():
             other.set_selected((row, col) if other.name == name else None)
         if self.report is not None:
-            self.inspector.show_cell(self.report, name, row, col)
+            self.inspector.show_cell(self.report, self.specs[name], row, col)

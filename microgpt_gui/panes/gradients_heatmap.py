@@ -17,7 +17,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from microgpt.model import ParamSpec
+
 from .. import theme
+from ..text import token_text
 
 LABELLED_ROW_PX = 13  # a row with a char / position label needs a line of small text
 PLAIN_ROW_PX = 9
@@ -27,42 +30,18 @@ MIN_WIDTH_PX = 300
 # rows the example used: black stands out on blue-white-red, white on dark viridis
 OUTLINE, OUTLINE_ON_DARK = "#000000", "#FFFFFF"
 
-# name suffix -> (what a row is, what a column is, one-line description)
-AXES = {
-    "wte": ("char", "dimension", "token embedding: one row of numbers per char"),
-    "wpe": ("position", "dimension", "position embedding: one row per position"),
-    "lm_head": ("next char", "dimension", "output layer: scores for the next char"),
-    "attn_wq": ("query dim", "input dim", "attention queries: what a position looks for"),
-    "attn_wk": ("key dim", "input dim", "attention keys: what a position offers"),
-    "attn_wv": ("value dim", "input dim", "attention values: what a position passes on"),
-    "attn_wo": ("output dim", "attention dim", "attention output: heads back into the vector"),
-    "mlp_fc1": ("hidden neuron", "input dim", "MLP, first layer: vector → hidden neurons"),
-    "mlp_fc2": ("output dim", "hidden neuron", "MLP, second layer: hidden neurons → vector"),
-}
+
+def row_labels(spec: ParamSpec, chars) -> list[str]:
+    """Tick text per row: chars + 'BOS' for wte / lm_head, else the index (positions, ...)."""
+    if spec.rows_are_tokens:
+        return [token_text(i, chars) for i in range(spec.shape[0])]
+    return [str(i) for i in range(spec.shape[0])]
 
 
-def kind_of(name: str) -> str:
-    """'layer0.attn_wq' -> 'attn_wq'."""
-    return name.rsplit(".", 1)[-1]
-
-
-def token_label(i: int, chars) -> str:
-    """Printable text for token id i: the char, '␣' for a space, or 'BOS'."""
-    if i == len(chars):
-        return "BOS"
-    return "␣" if chars[i] == " " else chars[i]
-
-
-def row_labels(name: str, rows: int, chars) -> list[str]:
-    """Tick text per row: chars + 'BOS' for wte / lm_head, positions for wpe, else the index."""
-    if kind_of(name) in ("wte", "lm_head"):
-        return [token_label(i, chars) for i in range(rows)]
-    return [str(i) for i in range(rows)]
-
-
-def body_height(name: str, rows: int) -> int:
+def body_height(spec: ParamSpec) -> int:
     """Pixel height of the image area: labelled rows get room for their text."""
-    row_px = LABELLED_ROW_PX if kind_of(name) in ("wte", "wpe", "lm_head") else PLAIN_ROW_PX
+    rows = spec.shape[0]
+    row_px = LABELLED_ROW_PX if spec.kind in ("wte", "wpe", "lm_head") else PLAIN_ROW_PX
     return int(min(MAX_BODY_PX, max(MIN_BODY_PX, rows * row_px)))
 
 
@@ -90,28 +69,27 @@ class MatrixHeatmap(QWidget):
 
     cell_clicked = Signal(str, int, int)
 
-    def __init__(self, name: str, shape: tuple[int, int], chars, parent=None):
+    def __init__(self, spec: ParamSpec, chars, parent=None):
         super().__init__(parent)
-        self.name, self.shape = name, tuple(shape)
+        self.spec, self.name, self.shape = spec, spec.name, tuple(spec.shape)
         self._sequential = False  # True: levels (0, limit) for magnitudes
-        self.setObjectName(f"heatmap_{name}")
         self.setMinimumWidth(MIN_WIDTH_PX)
         rows, cols = self.shape
-        row_kind, col_kind, about = AXES[kind_of(name)]
+        self.setObjectName(f"heatmap_{spec.name}")
         self.title = QLabel(
-            f"<b>{name}</b> &nbsp;{rows} × {cols} &nbsp;"
-            f"<span style='color:{theme.MUTED.name()}'>{about}</span>",
+            f"<b>{spec.name}</b> &nbsp;{rows} × {cols} &nbsp;"
+            f"<span style='color:{theme.MUTED.name()}'>{spec.about}</span>",
             wordWrap=True,
         )
         self.plot = StillPlot()
-        self.plot.setFixedHeight(body_height(name, rows) + CHROME_PX)
+        self.plot.setFixedHeight(body_height(spec) + CHROME_PX)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 6, 0, 0)
         layout.setSpacing(0)
         layout.addWidget(self.title)
         layout.addWidget(self.plot)
-        self._labels = row_labels(name, rows, chars)
-        self._build_plot(row_kind, col_kind)
+        self._labels = row_labels(spec, chars)
+        self._build_plot(spec.row_axis, spec.col_axis)
         self._build_overlays()
         self.plot.scene().sigMouseClicked.connect(self._on_scene_clicked)
 

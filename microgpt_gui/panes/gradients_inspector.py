@@ -4,9 +4,12 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QFormLayout, QLabel, QVBoxLayout, QWidget
 
 from microgpt import StepReport
+from microgpt.model import ParamSpec
 
 from .. import theme
-from .gradients_heatmap import kind_of, token_label
+from ..text import escaped, token_text
+
+DOC_CHARS = 40  # a document is quoted up to this many characters
 
 EMPTY_TEXT = (
     "Click a cell of a heatmap to see that number's value, its gradient and how "
@@ -39,11 +42,10 @@ def bracketed(text: str) -> str:
     return f"({text})" if text.startswith("-") else text
 
 
-def cell_meaning(name: str, row: int, col: int, chars, head_dim: int) -> str:
-    """What parameter name[row, col] does, in words a newcomer can follow."""
-    kind, layer = kind_of(name), ""
-    if "." in name:
-        layer = f" (layer {name[len('layer') : name.index('.')]})"
+def cell_meaning(spec: ParamSpec, row: int, col: int, chars, head_dim: int) -> str:
+    """What parameter spec[row, col] does, in words a newcomer can follow (plain text)."""
+    kind = spec.kind
+    layer = "" if spec.layer is None else f" (layer {spec.layer})"
     h, d = divmod(row, head_dim)
     look = {
         "attn_wq": ("query", "what a position is looking for"),
@@ -76,15 +78,18 @@ def cell_meaning(name: str, row: int, col: int, chars, head_dim: int) -> str:
     return f"how much hidden neuron {col} of the MLP adds to dimension {row}{layer}"
 
 
-def zero_reason(report: StepReport, name: str, row: int, col: int) -> str | None:
-    """Why name[row, col] has exactly zero gradient in this report, or None if it has not."""
-    grad = report.grads[name]
+def zero_reason(report: StepReport, spec: ParamSpec, row: int, col: int) -> str | None:
+    """Why spec[row, col] has exactly zero gradient in this report, or None if it has not.
+
+    Rich text: the document it quotes is escaped and bounded.
+    """
+    grad = report.grads[spec.name]
     if grad[row, col] != 0.0:
         return None
-    kind, n, doc = kind_of(name), report.n, report.doc
+    kind, n, doc = spec.kind, report.n, escaped(report.doc, DOC_CHARS)
     if kind == "wte" and row not in report.tokens[:n]:
-        c = token_label(row, report.chars)
-        if c in doc:  # only beyond the block: never fed as an input
+        c = escaped(token_text(row, report.chars), 8)
+        if report.chars[row] in report.doc:  # only beyond the block: never fed as an input
             return (
                 f"zero gradient: '{c}' comes after the first {n} positions of this example "
                 f"('{doc}'), so its embedding was never used"
@@ -117,8 +122,9 @@ class ParamInspector(QWidget):
         self._shown: tuple | None = None  # (report, name, row, col)
         self.title = self._label("inspector_title", "")
         self.meaning = self._label("inspector_meaning", EMPTY_TEXT)
+        self.meaning.setTextFormat(Qt.PlainText)  # it quotes characters of the data
         self.meaning.setStyleSheet(f"color: {theme.MUTED.name()}")
-        form = QFormLayout()
+        self.form = form = QFormLayout()
         form.setLabelAlignment(Qt.AlignRight)
         form.setHorizontalSpacing(8)
         self.values, self.names = {}, {}
@@ -165,9 +171,10 @@ class ParamInspector(QWidget):
         self.note.setVisible(False)
         self.all_digits.setVisible(False)
 
-    def show_cell(self, report: StepReport, name: str, row: int, col: int) -> None:
-        """Fill every field from the report's arrays at name[row, col]."""
-        self._shown = (report, name, row, col)
+    def show_cell(self, report: StepReport, spec: ParamSpec, row: int, col: int) -> None:
+        """Fill every field from the report's arrays at spec[row, col]."""
+        self._shown = (report, spec, row, col)
+        name = spec.name
         self.all_digits.setVisible(True)
         cfg, t, f = report.config, report.step, self.fmt
         after, update = report.params[name][row, col], report.updates[name][row, col]
@@ -190,17 +197,19 @@ class ParamInspector(QWidget):
             self.names[key].setVisible(True)
             self.values[key].setVisible(True)
         self.title.setText(f"<b>{name}[{row}, {col}]</b> &nbsp;after step {t}")
-        self.meaning.setText(cell_meaning(name, row, col, report.chars, cfg.head_dim))
+        self.meaning.setText(cell_meaning(spec, row, col, report.chars, cfg.head_dim))
         self.formula.setText(
             f"m_hat = m / (1 − {cfg.beta1:g}<sup>{t}</sup>)<br>v_hat = v / (1 − {cfg.beta2:g}"
             f"<sup>{t}</sup>)<br>update = −lr_t · m_hat / (√v_hat + ε)<br>= −{f(report.lr)} · "
             f"{bracketed(f(m_hat))} / (√{f(v_hat)} + {cfg.eps:g})<br>= <b>{f(update)}</b>"
         )
-        reason = zero_reason(report, name, row, col)
+        reason = zero_reason(report, spec, row, col)
         moved = " Adam still moved it: m remembers earlier gradients." if update != 0 else ""
         self.note.setText(f"<b>{reason}.</b>{moved}" if reason else "")
         self.note.setVisible(reason is not None)
 
-    def _on_all_digits_toggled(self, _on: bool) -> None:
+    def _on_all_digits_toggled(self, on: bool) -> None:
+        # 17 digits do not fit beside their names in the side column: put each under its name
+        self.form.setRowWrapPolicy(QFormLayout.WrapAllRows if on else QFormLayout.DontWrapRows)
         if self._shown is not None:
             self.show_cell(*self._shown)

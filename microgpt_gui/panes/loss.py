@@ -1,5 +1,6 @@
 """LossPane: every step's loss, a smoothed curve, the 'uniform guess' line and the lr."""
 
+import csv
 import math
 
 import numpy as np
@@ -7,76 +8,59 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSlider, QVBoxLayout, QWidget
 
+from microgpt import RunInfo, StepPoints
+
 from .. import theme
-from .steady_range import SteadyRange
+from ..run_state import RunState
+from .envelope import Envelope
+from .steady_range import SteadyRange, StepAxis
 
 EMPTY_TEXT = "Press Step (S) or Play (Space): the loss of every step appears here."
+READOUT_TEXT = "hover over the plot to read a step"
 
 
-class Series:
-    """Growing float64 columns step, loss, lr, with the smoothed loss kept incrementally."""
+class Smoothed:
+    """TensorBoard's debiased EMA of the loss, kept whole (8 bytes a step) for the readout."""
 
     def __init__(self, weight: float = 0.9):
         self.weight = weight
         self.clear()
 
     def clear(self) -> None:
-        self.n = 0
-        self._data = np.zeros((4, 1024))  # rows: step, loss, lr, smoothed
+        self.n, self._data = 0, np.zeros(1024)
         self._last, self._count = 0.0, 0
 
-    def column(self, i: int) -> np.ndarray:
-        return self._data[i, : self.n]
+    @property
+    def values(self) -> np.ndarray:
+        return self._data[: self.n]
 
-    step = property(lambda self: self.column(0))
-    loss = property(lambda self: self.column(1))
-    lr = property(lambda self: self.column(2))
-    smoothed = property(lambda self: self.column(3))
-
-    def extend(self, points) -> None:
-        k = len(points)
-        if self.n + k > self._data.shape[1]:
-            grown = np.zeros((4, max(2 * self._data.shape[1], self.n + k)))
-            grown[:, : self.n] = self._data[:, : self.n]
+    def extend(self, ys: np.ndarray) -> np.ndarray:
+        """Smooth ys after what came before; return their smoothed values."""
+        k = len(ys)
+        if self.n + k > len(self._data):
+            grown = np.zeros(max(len(self._data) + len(self._data) // 2, self.n + k))
+            grown[: self.n] = self.values
             self._data = grown
-        block = self._data[:, self.n : self.n + k]
-        block[0] = [p.step for p in points]
-        block[1] = [p.loss for p in points]
-        block[2] = [p.lr for p in points]
-        block[3] = self._smooth(block[1])
-        self.n += k
-
-    def _smooth(self, ys: np.ndarray) -> list[float]:
-        # TensorBoard's debiased EMA: last = w*last + (1-w)*y; shown = last / (1 - w**count)
-        w, out = self.weight, []
-        for y in ys.tolist():
+        # last = w*last + (1-w)*y; shown = last / (1 - w**count)
+        w, out = self.weight, self._data[self.n : self.n + k]
+        for i, y in enumerate(ys.tolist()):
             self._last = w * self._last + (1 - w) * y
             self._count += 1
-            out.append(self._last / (1 - w**self._count) if w else y)
+            out[i] = self._last / (1 - w**self._count) if w else y
+        self.n += k
         return out
-
-    def set_weight(self, weight: float) -> None:
-        self.weight, self._last, self._count = weight, 0.0, 0
-        self._data[3, : self.n] = self._smooth(self.loss)
-
-    def nearest(self, x: float) -> int | None:
-        """Index of the point whose step is closest to x."""
-        if not self.n:
-            return None
-        i = int(np.searchsorted(self.step, x))
-        if i >= self.n or (i > 0 and x - self.step[i - 1] < self.step[i] - x):
-            i -= 1
-        return max(i, 0)
 
 
 class LossPane(QWidget):
     """The loss of every step (raw and smoothed), ln(vocab) as the 'uniform guess' line."""
 
-    def __init__(self, parent=None):
+    def __init__(self, run: RunState, parent=None):
         super().__init__(parent)
-        self.series = Series()
+        self.run = run
+        self.smoothed = Smoothed()
+        self.envelopes = {"raw": Envelope(), "smooth": Envelope(), "lr": Envelope()}
         self._uniform = math.log(27)
-        self.plot = pg.PlotWidget()
+        self.plot = pg.PlotWidget(axisItems={"bottom": StepAxis()})
         self.plot.setObjectName("loss_plot")
         item = self.plot.getPlotItem()
         item.setLabel("bottom", "step")
@@ -85,11 +69,11 @@ class LossPane(QWidget):
             "−log p of the right next character, averaged over the name: lower is better"
         )
         # no grid: pyqtgraph draws it alpha-blended through every axis paint (4x the cost)
-        item.setClipToView(True)
-        item.setDownsampling(auto=True, mode="peak")  # long runs stay fast to draw
-        item.addLegend(offset=(-10, 10))
+        item.addLegend(offset=(10, -40))  # bottom left: the falling loss leaves it empty
         self.raw = item.plot(pen=pg.mkPen(theme.PLOT_PENS[4], width=1), name="loss per step")
         self.smooth = item.plot(pen=pg.mkPen(theme.PLOT_PENS[0], width=2), name="smoothed")
+        self.first_point = pg.ScatterPlotItem(size=8, brush=pg.mkBrush(theme.PLOT_PENS[4]))
+        item.addItem(self.first_point)  # one step draws no line: show it as a dot
         self.uniform_line = pg.InfiniteLine(
             angle=0,
             pen=pg.mkPen(theme.MUTED, width=1.5, style=Qt.DashLine),
@@ -104,8 +88,7 @@ class LossPane(QWidget):
         self.plot.addItem(self.empty, ignoreBounds=True)
         self._build_lr_axis(item)
         self.steady = SteadyRange(item, self._redraw)
-        self.readout = QLabel("hover over the plot to read a step")
-        self.readout.setObjectName("loss_readout")
+        self.readout = QLabel(READOUT_TEXT, objectName="loss_readout")
         self.readout.setTextInteractionFlags(Qt.TextSelectableByMouse)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -113,6 +96,8 @@ class LossPane(QWidget):
         layout.addWidget(self.plot, 1)
         layout.addWidget(self.readout)
         self.plot.scene().sigMouseMoved.connect(self._on_scene_mouse_moved)
+        run.reset.connect(self._on_run_reset)
+        run.advanced.connect(self._on_run_advanced)
         self._set_uniform(27)
         self._redraw()
 
@@ -135,19 +120,16 @@ class LossPane(QWidget):
     def _build_controls(self) -> QHBoxLayout:
         row = QHBoxLayout()
         row.addWidget(QLabel("smoothing"))
-        self.smoothing = QSlider(Qt.Horizontal)
-        self.smoothing.setObjectName("loss_smoothing")
+        self.smoothing = QSlider(Qt.Horizontal, objectName="loss_smoothing")
         self.smoothing.setRange(0, 99)
         self.smoothing.setValue(90)
         self.smoothing.setMaximumWidth(160)
         self.smoothing.setToolTip("Average over recent steps, like TensorBoard (0 = none)")
         self.smoothing_label = QLabel("0.90")
         self.smoothing.valueChanged.connect(self._on_smoothing_changed)
-        self.log_y = QCheckBox("log y")
-        self.log_y.setObjectName("loss_log_y")
+        self.log_y = QCheckBox("log y", objectName="loss_log_y")
         self.log_y.toggled.connect(self._on_log_y_toggled)
-        self.show_lr = QCheckBox("learning rate")
-        self.show_lr.setObjectName("loss_show_lr")
+        self.show_lr = QCheckBox("learning rate", objectName="loss_show_lr")
         self.show_lr.setToolTip("Show the learning rate of each step on a second axis")
         self.show_lr.toggled.connect(self._on_show_lr_toggled)
         for w in (self.smoothing, self.smoothing_label, self.log_y, self.show_lr):
@@ -155,21 +137,33 @@ class LossPane(QWidget):
         row.addStretch(1)
         return row
 
-    # --- pane protocol ---------------------------------------------------------------
+    # --- the run ---------------------------------------------------------------------
 
-    def on_reset(self, info) -> None:
-        self.series.clear()
+    def _on_run_reset(self, info: RunInfo) -> None:
         self._set_uniform(info.vocab_size)
-        if info.history:
-            self.series.extend(info.history)
+        self._refill()
+        self.marker.setData([], [])
+        self.readout.setText(READOUT_TEXT)
+        self.steady.forget()
+
+    def _refill(self) -> None:
+        """Rebuild every curve from the run's whole history."""
+        self.smoothed.clear()
+        for env in self.envelopes.values():
+            env.clear()
+        h = self.run.history
+        self._append(h.loss, h.lr)
         self._redraw()
 
-    def on_points(self, points) -> None:
-        self.series.extend(points)
+    def _on_run_advanced(self, points: StepPoints) -> None:
+        self._append(points.loss, points.lr)
         self._redraw()
 
-    def on_report(self, report) -> None:
-        pass  # every loss already arrived through on_points
+    def _append(self, loss: np.ndarray, lr: np.ndarray) -> None:
+        e = self.envelopes
+        e["raw"].extend(loss)
+        e["smooth"].extend(self.smoothed.extend(loss))
+        e["lr"].extend(lr)
 
     # --- drawing ---------------------------------------------------------------------
 
@@ -183,18 +177,23 @@ class LossPane(QWidget):
         self.uniform_line.setPos(math.log10(y) if self.log_y.isChecked() else y)
 
     def _redraw(self) -> None:
-        s = self.series
-        self.raw.setData(s.step, s.loss)
-        self.smooth.setData(s.step, s.smoothed)
-        self.lr_curve.setData(s.step, s.lr)
-        self.empty.setVisible(s.n == 0)
-        if s.n == 0:
+        e, n = self.envelopes, self.smoothed.n
+        raw, smooth = e["raw"].xy(), e["smooth"].xy()
+        self.raw.setData(*raw)
+        self.smooth.setData(*smooth)
+        self.lr_curve.setData(*e["lr"].xy())
+        log = self.log_y.isChecked()
+        if n == 1 and not (log and raw[1][0] <= 0):
+            self.first_point.setData(raw[0], np.log10(raw[1]) if log else raw[1])
+        else:
+            self.first_point.setData([], [])
+        self.empty.setVisible(n == 0)
+        if n == 0:
             self.steady.forget()
-            self.marker.setData([], [])
             self.plot.setRange(xRange=(0, 100), yRange=(0, 4), padding=0)
             self.empty.setPos(50, 2)
         else:
-            self.steady.fit(s.step[-1], [s.loss, s.smoothed], self.log_y.isChecked())
+            self.steady.fit(float(n), [raw[1], smooth[1]], log)
             if self.lr_view.isVisible():
                 self.lr_view.updateAutoRange()
 
@@ -205,11 +204,13 @@ class LossPane(QWidget):
 
     def _on_smoothing_changed(self, value: int) -> None:
         self.smoothing_label.setText(f"{value / 100:.2f}")
-        self.series.set_weight(value / 100)
-        self._redraw()
+        self.smoothed.weight = value / 100
+        self._refill()
 
     def _on_log_y_toggled(self, on: bool) -> None:
-        self.plot.getPlotItem().setLogMode(y=on)
+        item = self.plot.getPlotItem()
+        item.setLogMode(y=on)
+        item.getAxis("right").setLogMode(False)  # the lr axis stays linear (its own view)
         self._place_uniform()
         self.steady.forget()
         self._redraw()
@@ -218,20 +219,20 @@ class LossPane(QWidget):
         self.plot.getPlotItem().showAxis("right", on)
         self.lr_view.setVisible(on)
         self._on_view_resized()
+        if on:
+            self.lr_view.enableAutoRange()
 
     def _on_scene_mouse_moved(self, pos) -> None:
         vb = self.plot.getPlotItem().vb
-        if not vb.sceneBoundingRect().contains(pos):
+        h = self.run.history
+        if not vb.sceneBoundingRect().contains(pos) or not len(h):
             return
-        i = self.series.nearest(vb.mapSceneToView(pos).x())
-        if i is None:
-            return
-        s = self.series
-        y = s.loss[i]
-        self.marker.setData([s.step[i]], [math.log10(y) if self.log_y.isChecked() else y])
+        i = int(np.clip(round(vb.mapSceneToView(pos).x()) - 1, 0, len(h) - 1))
+        y = float(h.loss[i])
+        self.marker.setData([i + 1], [math.log10(y) if self.log_y.isChecked() and y > 0 else y])
         self.readout.setText(
-            f"step {int(s.step[i])}  ·  loss {y:.4f}  ·  smoothed "
-            f"{s.smoothed[i]:.4f}  ·  lr {s.lr[i]:.5f}"
+            f"step {i + 1}  ·  loss {y:.4f}  ·  smoothed "
+            f"{self.smoothed.values[i]:.4f}  ·  lr {h.lr[i]:.5f}"
         )
 
     # --- export ----------------------------------------------------------------------
@@ -240,8 +241,10 @@ class LossPane(QWidget):
         return self.plot.grab().save(path)
 
     def export_csv(self, path: str) -> None:
-        s = self.series
-        with open(path, "w", encoding="utf-8") as f:
-            f.write("step,loss,lr\n")
-            for step, loss, lr in zip(s.step.tolist(), s.loss.tolist(), s.lr.tolist()):
-                f.write(f"{int(step)},{loss!r},{lr!r}\n")
+        """step, loss, lr of every step (whole, not what the plot draws)."""
+        h = self.run.history
+        with open(path, "w", encoding="utf-8", newline="") as f:
+            out = csv.writer(f)
+            out.writerow(["step", "loss", "lr"])
+            for i, (loss, lr) in enumerate(zip(h.loss.tolist(), h.lr.tolist())):
+                out.writerow([i + 1, repr(loss), repr(lr)])

@@ -18,8 +18,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from microgpt import RunInfo
+
 from .. import theme
+from ..commands import SampleRequest
+from ..run_state import RunState
+from ..text import elided, plain_tooltip
 from .probs_chart import ProbsChart
+
+SAMPLE_CHARS = 40  # a name in the list is shown up to this many characters
 
 EMPTY_TEXT = (
     "Press Generate (Ctrl+G) to ask the model for names. Names it made up are "
@@ -30,9 +37,9 @@ EMPTY_TEXT = (
 class SamplingPane(QWidget):
     """Temperature, count, seed and prefix in; names out; click one for its probabilities."""
 
-    generate_requested = Signal(object)  # dict: n, temperature, seed (None = continue), prefix
+    generate_requested = Signal(object)  # SampleRequest
 
-    def __init__(self, parent=None):
+    def __init__(self, run: RunState, parent=None):
         super().__init__(parent)
         self._chars: tuple[str, ...] = ()
         self._samples = []
@@ -46,14 +53,18 @@ class SamplingPane(QWidget):
         self.count.setValue(20)
         self.seed = QLineEdit(objectName="sample_seed")
         self.seed.setValidator(QIntValidator(0, 2**31 - 1, self))
-        self.seed.setPlaceholderText("blank: continue the model's own dice")
+        self.seed.setPlaceholderText("blank: the run's own dice")
+        self.seed.setToolTip(
+            "A whole number gives the same names every time. Blank continues the run's own "
+            "random stream, so every Generate gives new names."
+        )
         self.prefix = QLineEdit(objectName="sample_prefix")
         self.prefix.setPlaceholderText("optional start, e.g. ma")
         self.prefix.textChanged.connect(self._on_prefix_changed)
         self.generate = QPushButton("Generate", objectName="sample_generate")
         self.generate.setToolTip("Generate names (Ctrl+G)")
         self.generate.clicked.connect(self.request)
-        self.error = QLabel(objectName="sample_error")
+        self.error = QLabel(objectName="sample_error", textFormat=Qt.PlainText)
         self.error.setStyleSheet(f"color: {theme.BAD.name()};")
         self.error.setWordWrap(True)
         self.error.hide()
@@ -63,6 +74,9 @@ class SamplingPane(QWidget):
         self.summary.setWordWrap(True)
         self.chart = ProbsChart()
         self._layout()
+        run.reset.connect(self._on_run_reset)
+        run.sampled.connect(self._on_run_sampled)
+        run.sample_failed.connect(self.show_error)
 
     def _layout(self) -> None:
         form = QFormLayout()
@@ -99,9 +113,9 @@ class SamplingPane(QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(split)
 
-    # --- pane protocol ---------------------------------------------------------------
+    # --- the run ---------------------------------------------------------------------
 
-    def on_reset(self, info) -> None:
+    def _on_run_reset(self, info: RunInfo) -> None:
         self._chars = info.chars
         self._samples = []
         self.results.clear()
@@ -117,12 +131,12 @@ class SamplingPane(QWidget):
             return
         seed = self.seed.text().strip()
         self.generate_requested.emit(
-            {
-                "n": self.count.value(),
-                "temperature": self.temperature.value(),
-                "seed": int(seed) if seed else None,
-                "prefix": self.prefix.text(),
-            }
+            SampleRequest(
+                n=self.count.value(),
+                temperature=self.temperature.value(),
+                seed=int(seed) if seed else None,
+                prefix=self.prefix.text(),
+            )
         )
 
     def _prefix_problem(self, text: str) -> str:
@@ -143,20 +157,21 @@ class SamplingPane(QWidget):
     def _on_prefix_changed(self, text: str) -> None:
         self._prefix_problem(text)
 
-    def on_sampled(self, samples) -> None:
+    def _on_run_sampled(self, samples) -> None:
         self.show_error("")
         self._samples = list(samples)
         self.results.clear()
         for s in self._samples:
             tag = "in data" if s.in_data else "new"
-            item = QListWidgetItem(f"{s.text or '(empty)'}    — {tag}")
+            item = QListWidgetItem(f"{elided(s.text, SAMPLE_CHARS) or '(empty)'}    — {tag}")
             item.setData(Qt.UserRole, tag)
             item.setForeground(QColor(theme.MUTED if s.in_data else theme.NEW.darker(130)))
-            item.setToolTip(
+            why = (
                 "This exact name is in the training data."
                 if s.in_data
                 else "The model made this name up: it is not in the training data."
             )
+            item.setToolTip(plain_tooltip(f"{s.text}\n{why}"))
             self.results.addItem(item)
         new = sum(not s.in_data for s in self._samples)
         self.summary.setText(

@@ -9,7 +9,9 @@ and y only moves when the data leave the range or use less than half of it.
 import math
 
 import numpy as np
+import pyqtgraph as pg
 
+MIN_X = 10  # the step axis shows at least 0..10, so its first ticks are whole steps
 STEPS = (1, 1.25, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10)  # at most 25% of the width left empty
 
 
@@ -44,7 +46,7 @@ class SteadyRange:
             return
         lo, hi = float(values.min()), float(values.max())
         y_range = self._y_range(lo, hi)
-        wanted = (0.0, nice_ceil(max(x_max, 1.0)), *y_range)
+        wanted = (0.0, nice_ceil(max(x_max, MIN_X)), *y_range)
         if wanted != self._range:
             self._range = wanted
             self.vb.setRange(xRange=wanted[:2], yRange=wanted[2:], padding=0)
@@ -55,7 +57,10 @@ class SteadyRange:
             y0, y1 = self._range[2:]
             if y0 <= lo and hi <= y1 and (hi - lo) >= 0.5 * (y1 - y0):
                 return y0, y1
-        pad = 0.15 * max(hi - lo, 1e-9)  # headroom, so falling data do not move it at once
+        # headroom, so falling data do not move it at once; a single value (or flat data)
+        # gets +-10% of itself, not a range of rounding errors with 12-digit ticks
+        size = max(abs(lo), abs(hi))
+        pad = 0.15 * (hi - lo) if hi - lo > 0.01 * size else max(0.1 * size, 1e-3)
         return lo - pad, hi + pad
 
     def forget(self) -> None:
@@ -69,3 +74,15 @@ class SteadyRange:
         self.vb.disableAutoRange()
         self.forget()
         self.refit()
+
+
+class StepAxis(pg.AxisItem):
+    """A bottom axis of training steps: ticks only at whole steps, however far one zooms."""
+
+    def __init__(self, **kw):
+        super().__init__("bottom", **kw)
+
+    def tickSpacing(self, minVal, maxVal, size):
+        levels = super().tickSpacing(minVal, maxVal, size)
+        whole = [(spacing, offset) for spacing, offset in levels if spacing >= 1]
+        return whole or [(1.0, 0.0)]

@@ -15,12 +15,13 @@ def make_window(qtbot, docs):
 
     made = []
 
-    def make(config=None, backend="scalar", **kw):
+    def make(config=None, backend="scalar", speed=None, **kw):
         win = MainWindow(
             docs=docs,
             config=config or TrainConfig(num_steps=50),
             backend=backend,
             restore_settings=False,
+            speed=speed,
             **kw,
         )
         qtbot.addWidget(win)

@@ -43,3 +43,14 @@ def test_user_zoom_stops_following_until_auto_button(qtbot):
     assert plot.getPlotItem().vb.viewRange()[0][1] < 1000
     plot.getPlotItem().autoBtn.clicked.emit(False)
     assert steady.following and refits == [1]
+
+
+def test_one_value_gets_a_readable_range(qtbot):
+    """After the first step: a range around the value, not 12-digit ticks."""
+    plot = pg.PlotWidget()
+    qtbot.addWidget(plot)
+    steady = SteadyRange(plot.getPlotItem(), refit=lambda: None)
+    steady.fit(1, [np.array([3.31809305925])])
+    (x0, x1), (y0, y1) = plot.getPlotItem().vb.viewRange()
+    assert (x0, x1) == (0, 10)  # whole steps on the axis
+    assert y0 < 3.2 and y1 > 3.4 and y1 - y0 < 1

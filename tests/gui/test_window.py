@@ -9,6 +9,7 @@ import pytest
 from PySide6.QtCore import Qt, QTimer
 
 from microgpt import TrainConfig, Trainer, TrainingDiverged
+from microgpt_gui.commands import SampleRequest
 
 CONFIG = TrainConfig(num_steps=50)
 
@@ -19,8 +20,8 @@ def barrier(qtbot, win):
     pytest-qt's blocker on a worker signal returns in the worker's thread, before the
     GUI thread has handled that signal: check GUI state with waitUntil or GUI signals.
     """
-    with qtbot.waitSignal(win.worker.sampled, timeout=10000):
-        win.worker.sample_requested.emit({"n": 1, "temperature": 1.0, "seed": 0})
+    with qtbot.waitSignal(win.run.sampled, timeout=10000):
+        win.send(SampleRequest(n=1, temperature=1.0, seed=0))
 
 
 def test_fresh_window_reads_step_zero(make_window):
@@ -34,7 +35,7 @@ def test_fresh_window_reads_step_zero(make_window):
 
 def test_step_gives_one_report_equal_to_a_direct_trainer(make_window, qtbot, docs):
     win = make_window()
-    with qtbot.waitSignal(win.worker.stepped, timeout=5000) as blocker:
+    with qtbot.waitSignal(win.run.reported, timeout=5000) as blocker:
         win.findChild(type(win.actions_["step"]), "action_step").trigger()
     report = blocker.args[0]
     assert report.step == 1
@@ -44,7 +45,7 @@ def test_step_gives_one_report_equal_to_a_direct_trainer(make_window, qtbot, doc
 def test_ten_quick_steps_give_exactly_ten(make_window, qtbot):
     win = make_window()
     seen = []
-    win.worker.stepped.connect(lambda r: seen.append(r.step))
+    win.run.reported.connect(lambda r: seen.append(r.step))
     for _ in range(10):
         win.actions_["step"].trigger()
     barrier(qtbot, win)
@@ -54,25 +55,24 @@ def test_ten_quick_steps_give_exactly_ten(make_window, qtbot):
 
 def test_keyboard_s_steps(make_window, qtbot):
     win = make_window()
-    with qtbot.waitSignal(win.worker.stepped, timeout=5000) as blocker:
+    with qtbot.waitSignal(win.run.reported, timeout=5000) as blocker:
         qtbot.keyClick(win, Qt.Key_S)
     assert blocker.args[0].step == 1
 
 
 def test_play_then_pause(make_window, qtbot):
     win = make_window()
-    with qtbot.waitSignal(win.worker.playing_changed, timeout=5000):
+    with qtbot.waitSignal(win.run.playing_changed, timeout=5000):
         win.actions_["play"].trigger()
     assert win.playing and not win.actions_["step"].isEnabled()
     qtbot.waitUntil(lambda: win.latest is not None and win.latest.step >= 2, timeout=10000)
-    with qtbot.waitSignal(win.worker.playing_changed, timeout=5000) as blocker:
+    with qtbot.waitSignal(win.run.playing_changed, timeout=5000) as blocker:
         win.actions_["play"].trigger()
     assert blocker.args == [False, "paused"]
     barrier(qtbot, win)
-    qtbot.waitUntil(lambda: not win._render_timer.isActive())
-    step = win._step()
+    step = win.run.step
     barrier(qtbot, win)
-    assert win._step() == step < 50
+    assert win.run.step == step < 50
     qtbot.waitUntil(lambda: win.actions_["step"].isEnabled())
     assert not win.actions_["play"].isChecked()
 
@@ -80,7 +80,7 @@ def test_play_then_pause(make_window, qtbot):
 def test_play_stops_by_itself_at_num_steps(make_window, qtbot):
     win = make_window(config=TrainConfig(num_steps=4))
     with qtbot.waitSignal(
-        win.worker.playing_changed, timeout=5000, check_params_cb=lambda playing, why: not playing
+        win.run.playing_changed, timeout=5000, check_params_cb=lambda playing, why: not playing
     ) as blocker:
         win.actions_["play"].trigger()
     assert blocker.args[1] == "finished"
@@ -91,10 +91,10 @@ def test_run_n_runs_n_steps(make_window, qtbot, monkeypatch):
     win = make_window()
     monkeypatch.setattr(win.dialogs, "ask_int", lambda *a: 5)
     with qtbot.waitSignal(
-        win.worker.playing_changed, timeout=10000, check_params_cb=lambda playing, why: not playing
+        win.run.playing_changed, timeout=10000, check_params_cb=lambda playing, why: not playing
     ):
         win.actions_["run_n"].trigger()
-    qtbot.waitUntil(lambda: win._step() == 5 and win.progress.isHidden())
+    qtbot.waitUntil(lambda: win.run.step == 5 and win.progress.isHidden())
 
 
 def test_reset_starts_again(make_window, qtbot):
@@ -102,17 +102,17 @@ def test_reset_starts_again(make_window, qtbot):
     for _ in range(2):
         win.actions_["step"].trigger()
     barrier(qtbot, win)
-    with qtbot.waitSignal(win.run_shown, timeout=5000) as blocker:
+    with qtbot.waitSignal(win.run.reset, timeout=5000) as blocker:
         win.actions_["reset"].trigger()
     assert blocker.args[0].step == 0
-    assert win.loss.series.n == 0
+    assert len(win.run.history) == 0
     assert win.status_text.text().startswith("step 0 / 50")
 
 
 def test_lr_change_applies_at_next_step(make_window, qtbot):
     win = make_window()
-    win.lr_box.setValue(0.02)
-    with qtbot.waitSignal(win.worker.stepped, timeout=5000) as blocker:
+    win.toolbar.lr_box.setValue(0.02)
+    with qtbot.waitSignal(win.run.reported, timeout=5000) as blocker:
         win.step()
     assert blocker.args[0].lr == 0.02
 
@@ -135,7 +135,7 @@ def test_gui_stays_responsive_while_training(make_window, qtbot):
 
 def test_example_mean_equals_loss(make_window, qtbot):
     win = make_window()
-    with qtbot.waitSignal(win.rendered, timeout=5000, check_params_cb=lambda s: s == 1):
+    with qtbot.waitSignal(win.run.drawn, timeout=5000, check_params_cb=lambda s: s == 1):
         win.step()
     assert win.example.mean_value == pytest.approx(win.latest.loss, abs=1e-12)
     assert win.example.strip._cells  # one cell per position
@@ -146,7 +146,7 @@ def test_sampling_with_a_seed_is_reproducible(make_window, qtbot, docs):
     win.sampling.seed.setText("7")
     names = []
     for _ in range(2):
-        with qtbot.waitSignal(win.worker.sampled, timeout=10000) as blocker:
+        with qtbot.waitSignal(win.run.sampled, timeout=10000) as blocker:
             win.sampling.generate.click()
         names.append([s.text for s in blocker.args[0]])
     direct = [s.text for s in Trainer(docs, CONFIG, "scalar").sample(20, 0.5, seed=7)]
@@ -159,8 +159,8 @@ def test_bad_prefix_gives_an_inline_error(make_window, qtbot):
     win.sampling.prefix.setText("aQ")
     assert "'Q'" in win.sampling.error.text()
     assert not win.sampling.generate.isEnabled()
-    with qtbot.waitSignal(win.worker.sample_failed, timeout=5000) as blocker:
-        win.worker.sample_requested.emit({"prefix": "a%"})
+    with qtbot.waitSignal(win.run.sample_failed, timeout=5000) as blocker:
+        win.send(SampleRequest(prefix="a%"))
     assert "'%'" in blocker.args[0]
 
 
@@ -178,7 +178,7 @@ def test_bad_dataset_shows_a_dialog_and_the_run_goes_on(make_window, qtbot, tmp_
         win.actions_["open_dataset"].trigger()
     qtbot.waitUntil(lambda: len(errors) == 1)
     assert "model.bin" in errors[0] and "binary" in errors[0]
-    with qtbot.waitSignal(win.worker.stepped, timeout=5000) as blocker:
+    with qtbot.waitSignal(win.run.reported, timeout=5000) as blocker:
         win.step()
     assert blocker.args[0].step == 2
 
@@ -199,20 +199,20 @@ def test_checkpoint_round_trip_restores_the_loss_curve(make_window, qtbot, tmp_p
     for _ in range(3):
         win.step()
     barrier(qtbot, win)
-    qtbot.waitUntil(lambda: win.loss.series.n == 3)
-    losses = win.loss.series.loss.tolist()
+    qtbot.waitUntil(lambda: len(win.run.history) == 3)
+    losses = win.run.history.loss.tolist()
     path = str(tmp_path / "run.npz")
     monkeypatch.setattr(win.dialogs, "ask_save_path", lambda *a: path)
     monkeypatch.setattr(win.dialogs, "ask_open_path", lambda *a: path)
     with qtbot.waitSignal(win.worker.saved, timeout=5000):
         win.actions_["save"].trigger()
-    with qtbot.waitSignal(win.run_shown, timeout=5000):
+    with qtbot.waitSignal(win.run.reset, timeout=5000):
         win.reset()
-    assert win.loss.series.n == 0
-    with qtbot.waitSignal(win.rendered, timeout=5000, check_params_cb=lambda s: s == 3):
+    assert len(win.run.history) == 0
+    with qtbot.waitSignal(win.run.drawn, timeout=5000, check_params_cb=lambda s: s == 3):
         win.actions_["load"].trigger()
     qtbot.waitUntil(lambda: win.latest is not None and win.latest.step == 3)
-    assert win.loss.series.loss.tolist() == losses
+    assert win.run.history.loss.tolist() == losses
     assert win.status_text.text().startswith("step 3 / 50")
 
 
@@ -229,7 +229,7 @@ def test_corrupt_checkpoint_leaves_the_run_untouched(make_window, qtbot, tmp_pat
         win.actions_["load"].trigger()
     qtbot.waitUntil(lambda: len(errors) == 1)
     assert "bad.npz" in errors[0]
-    with qtbot.waitSignal(win.worker.stepped, timeout=5000) as blocker:
+    with qtbot.waitSignal(win.run.reported, timeout=5000) as blocker:
         win.step()
     assert blocker.args[0].step == 2
 
@@ -286,7 +286,7 @@ def test_close_while_playing_exits_cleanly(tmp_path):
         "    t['close'] = time.perf_counter()\n"
         "    win.close()\n"
         "    app.quit()\n"
-        "win.rendered.connect(on_rendered)\n"
+        "win.run.drawn.connect(on_rendered)\n"
         "QTimer.singleShot(50000, app.quit)  # never hang the test\n"
         "app.exec()\n"
         "print(t['playing'], win.thread_.isFinished(), time.perf_counter() - t['close'])\n"

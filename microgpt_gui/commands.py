@@ -1,0 +1,73 @@
+"""Typed requests from the window to the worker: frozen, plain data, one class per command."""
+
+from dataclasses import dataclass
+
+from microgpt import TrainConfig
+
+SPEEDS = (1, 2, 5, 10, 20, 50, 100, None)  # steps per second; None = as fast as it goes
+DEFAULT_SPEED = 50  # 1000 numpy steps in ~20 s: slow enough to watch the loss fall
+FRAME_RATE = 30  # at most this many redraws a second; slower speeds draw every step
+
+
+@dataclass(frozen=True)
+class ResetRequest:
+    """A new run. docs / path / makemore choose the data; none of them: the current data."""
+
+    config: TrainConfig | None = None
+    backend: str | None = None
+    docs: tuple[str, ...] | None = None
+    source: str = ""  # how the window names these docs ('bundled names', a file name)
+    path: str | None = None
+    makemore: bool = False
+
+
+@dataclass(frozen=True)
+class StepRequest:
+    """Exactly one training step."""
+
+
+@dataclass(frozen=True)
+class PlayRequest:
+    steps: int = 0  # train this many more steps; 0 = to the end of the schedule
+
+
+@dataclass(frozen=True)
+class SpeedRequest:
+    steps_per_s: float | None  # None = as fast as possible
+
+
+@dataclass(frozen=True)
+class SampleRequest:
+    n: int = 20
+    temperature: float = 0.5
+    seed: int | None = None  # None continues the run's own random stream
+    prefix: str = ""
+
+
+@dataclass(frozen=True)
+class LoadRequest:
+    path: str
+
+
+@dataclass(frozen=True)
+class SaveRequest:
+    path: str
+
+
+@dataclass(frozen=True)
+class LearningRateRequest:
+    lr: float
+
+
+@dataclass(frozen=True)
+class BackendRequest:
+    name: str
+
+
+@dataclass(frozen=True)
+class ShutdownRequest:
+    """Stop playing and end the worker's thread."""
+
+
+def speed_text(steps_per_s: float | None) -> str:
+    return "max" if steps_per_s is None else f"{steps_per_s:g} steps/s"

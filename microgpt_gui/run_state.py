@@ -1,0 +1,164 @@
+"""RunState: the run as the GUI thread knows it, and the one source panes subscribe to.
+
+It owns the run's history (whole, in numpy arrays), the latest report, whether training
+plays, the speed and the steps-per-second figure. Ticks from the worker arrive here;
+RunState coalesces them into at most FRAME_RATE frames a second (every step is its own
+frame at FRAME_RATE steps/s or slower) and tells the panes in past tense:
+reset -> advanced / reported -> drawn.
+"""
+
+import time
+from collections import deque
+
+import numpy as np
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
+
+from microgpt import RunInfo, StepPoints, StepReport
+from microgpt.history import History
+
+from .commands import DEFAULT_SPEED, FRAME_RATE
+
+
+def concatenated(runs: list[StepPoints]) -> StepPoints:
+    """Consecutive runs of steps as one."""
+    if len(runs) == 1:
+        return runs[0]
+    return StepPoints(
+        first=runs[0].first,
+        loss=np.concatenate([r.loss for r in runs]),
+        lr=np.concatenate([r.lr for r in runs]),
+        grad_norms=np.concatenate([r.grad_norms for r in runs]),
+    )
+
+
+class RunState(QObject):
+    reset = Signal(object)  # RunInfo: a new, reset or loaded run, with its whole history
+    advanced = Signal(object)  # StepPoints appended to .history since the last frame
+    reported = Signal(object)  # StepReport: the latest step in full
+    drawn = Signal(int)  # every pane has been told about this step
+    playing_changed = Signal(bool, str)  # and why it stopped: paused, finished, diverged, ...
+    speed_changed = Signal(object)  # steps per second, None = max
+    backend_changed = Signal(str)
+    sampled = Signal(object)  # list[Sample]
+    sample_failed = Signal(str)
+
+    def __init__(self, gate=None, parent=None):
+        super().__init__(parent)
+        self.info: RunInfo | None = None
+        self.history = History(1)
+        self.latest: StepReport | None = None
+        self.playing = False
+        self.speed: float | None = DEFAULT_SPEED
+        self.backend = ""
+        self.steps_per_s: float | None = None
+        self._gate = gate  # threading.Event the worker waits on between steps; cleared to draw
+        self._arrived: list[StepPoints] = []  # points since the last frame
+        self._pending: StepReport | None = None
+        self._last_frame = 0.0
+        self._rate = deque(maxlen=64)  # (time, step) while playing
+        self._frame = QTimer(self, singleShot=True)
+        self._frame.timeout.connect(self._flush)
+
+    # --- reading ---------------------------------------------------------------------
+
+    @property
+    def step(self) -> int:
+        return len(self.history)
+
+    @property
+    def num_steps(self) -> int:
+        return self.info.config.num_steps if self.info else 0
+
+    @property
+    def finished(self) -> bool:
+        return self.info is not None and self.step >= self.num_steps
+
+    # --- from the worker (queued into the GUI thread) ----------------------------------
+
+    @Slot(object)
+    def on_run_changed(self, info: RunInfo) -> None:
+        self._frame.stop()
+        self.info, self.latest, self._pending = info, None, None
+        self.history = History(info.history.grad_norms.shape[1], keep_norms=False)
+        self.history.extend(info.history)
+        self._arrived = []
+        self.backend = info.backend
+        self._rate.clear()
+        self.steps_per_s = None
+        self.reset.emit(info)
+        self.drawn.emit(self.step)
+
+    @Slot(object, object)
+    def on_ticked(self, points: StepPoints, report) -> None:
+        if self.info is None:
+            return
+        if len(points) and points.first == self.step + 1:
+            self.history.extend(points)
+            self._arrived.append(points)
+            if self.playing:
+                self._rate.append((time.perf_counter(), points.last))
+        if report is not None and report.step <= self.step:
+            self._pending = report
+        self._schedule()
+
+    def _schedule(self) -> None:
+        slow = self.speed is not None and self.speed <= FRAME_RATE
+        if slow or not self.playing:
+            self._frame.stop()
+            self._flush()
+        elif not self._frame.isActive():
+            wait = self._last_frame + 1 / FRAME_RATE - time.perf_counter()
+            self._frame.start(max(0, int(wait * 1000)))
+
+    def _flush(self) -> None:
+        """One frame: tell the panes what arrived since the last one."""
+        self._last_frame = time.perf_counter()
+        if self._gate is not None:  # the worker waits until the repaint has run
+            self._gate.clear()
+            QTimer.singleShot(0, self._gate.set)  # runs after the posted paint events
+        if self._arrived:
+            points, self._arrived = concatenated(self._arrived), []
+            self._update_rate()
+            self.advanced.emit(points)
+        report, self._pending = self._pending, None
+        if report is not None:
+            self.latest = report
+            self.reported.emit(report)
+        self.drawn.emit(self.step)
+
+    def _update_rate(self) -> None:
+        if len(self._rate) >= 2:
+            (t0, s0), (t1, s1) = self._rate[0], self._rate[-1]
+            if t1 > t0:
+                self.steps_per_s = (s1 - s0) / (t1 - t0)
+
+    @Slot(bool, str)
+    def on_playing_changed(self, playing: bool, why: str) -> None:
+        self.playing = playing
+        if not playing:
+            self._frame.stop()
+            self._flush()
+            self._rate.clear()
+            if self.latest is not None:
+                busy = sum(self.latest.timings.values())
+                self.steps_per_s = 1 / busy if busy > 0 else None
+        self.playing_changed.emit(playing, why)
+
+    @Slot(str)
+    def on_backend_changed(self, name: str) -> None:
+        self.backend = name
+        self.backend_changed.emit(name)
+
+    @Slot(object)
+    def on_sampled(self, samples) -> None:
+        self.sampled.emit(samples)
+
+    @Slot(str)
+    def on_sample_failed(self, message: str) -> None:
+        self.sample_failed.emit(message)
+
+    # --- from the window ------------------------------------------------------------
+
+    def set_speed(self, steps_per_s: float | None) -> None:
+        self.speed = steps_per_s
+        self.speed_changed.emit(steps_per_s)

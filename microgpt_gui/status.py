@@ -1,0 +1,42 @@
+"""StatusLine: the status bar's permanent text, drawn from the RunState."""
+
+import math
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel
+
+from .commands import speed_text
+from .run_state import RunState
+from .text import elided
+
+SOURCE_CHARS = 40  # a data file's name is shown up to this many characters
+
+
+def fmt(value: float | None, spec: str) -> str:
+    return "–" if value is None or not math.isfinite(value) else format(value, spec)
+
+
+class StatusLine(QLabel):
+    """step k / N · loss · lr · steps/s · speed · data · backend."""
+
+    def __init__(self, run: RunState, parent=None):
+        super().__init__(parent, objectName="status_text")
+        self.setTextFormat(Qt.PlainText)
+        self.run = run
+        run.reset.connect(self._on_run_changed)
+        run.drawn.connect(self._on_run_changed)
+        run.playing_changed.connect(self._on_run_changed)
+        run.speed_changed.connect(self._on_run_changed)
+        run.backend_changed.connect(self._on_run_changed)
+        self._on_run_changed()
+
+    def _on_run_changed(self, *_) -> None:
+        run, loss, lr = self.run, None, None
+        if len(run.history):
+            loss, lr = float(run.history.loss[-1]), float(run.history.lr[-1])
+        source = elided(run.info.source, SOURCE_CHARS) if run.info else ""
+        self.setText(
+            f"step {run.step} / {run.num_steps} · loss {fmt(loss, '.4f')} · "
+            f"lr {fmt(lr, '.5f')} · {fmt(run.steps_per_s, '.1f')} steps/s · "
+            f"speed {speed_text(run.speed)} · {source} · {run.backend}"
+        )
