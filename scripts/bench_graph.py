@@ -101,6 +101,15 @@ def bench_chain(pane: GraphPane) -> None:
         view.viewport().repaint()
         rebuilds.append(time.perf_counter() - t0)
         assert pane.graph.source == pane.source(), "the keystroke did not rebuild the graph"
+    clicks = []
+    for _ in range(REPEATS):  # a, used 499 times: the inspector explains its grad
+        view.select(None)
+        t0 = time.perf_counter()
+        view.select(0)
+        app.processEvents()  # the labels' layout
+        pane.repaint()
+        clicks.append(time.perf_counter() - t0)
+    print(f"{n}-node chain: select a (used 499 times), inspector + repaint {median_ms(clicks)}")
     total = [a + b for a, b in zip(keys, rebuilds)]
     print(
         f"{n}-node chain: keystroke {median_ms(keys)}; after the {TYPING_PAUSE_MS} ms typing "

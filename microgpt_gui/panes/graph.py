@@ -36,7 +36,9 @@ def legend_html() -> str:
     words = {"data": "data input", "weight": "weight (param)", "intermediate": "intermediate"}
     words["output"] = "output"
     parts = [swatch.format(c=KIND_COLOURS[k].name(), t=t) for k, t in words.items()]
-    parts.append("box: name | value | grad &nbsp; ◯ operation &nbsp; hover an arrow: local grad")
+    parts.append(
+        "box: name | value | grad &nbsp; ◯&nbsp;operation &nbsp; hover an arrow: local grad"
+    )
     return " &nbsp; ".join(parts)
 
 

@@ -36,7 +36,7 @@ def font(role: str) -> QFont:
         for name, size, bold in (
             ("label", 10, True),
             ("number", 10, False),
-            ("caption", 7, False),
+            ("caption", 8, False),
             ("op", 9, True),
         ):
             f = QFont()
@@ -125,7 +125,7 @@ class ValueBox(QGraphicsItem):
         p.setFont(font("caption"))
         p.setPen(theme.MUTED)
         for k, caption in enumerate(("value", "grad")):
-            cell = QRectF(cells.left() + k * self.number_w, cells.top() + 1, self.number_w, 12)
+            cell = QRectF(cells.left() + k * self.number_w, cells.top(), self.number_w, 14)
             p.drawText(cell, Qt.AlignHCenter | Qt.AlignTop, caption)
         p.setFont(font("number"))
         for k, text in enumerate((self.data_text, self.grad_text)):

@@ -8,6 +8,7 @@ from PySide6.QtCore import QPoint, Qt
 
 from microgpt.expr import PRESETS, evaluate
 from microgpt_gui.panes.graph import GraphPane
+from microgpt_gui.panes.graph_inspector import CHAIN_ROWS
 from microgpt_gui.panes.graph_items import BOX_HEIGHT, OP_SIZE
 from microgpt_gui.panes.graph_layout import layered_layout
 from microgpt_gui.panes.graph_text import fmt, name_of
@@ -375,6 +376,11 @@ def test_the_499_node_chain_builds_and_a_keystroke_redraws_it(qtbot, pane):
     assert len(ys) == 1  # the chain is one straight row; a's edges run along a lane above it
     lane_tops = [e.boundingRect().top() for e in view.edges if e.child == 0 and e.node > 2]
     assert max(lane_tops) < min(b.sceneBoundingRect().top() for b in view.boxes)
+    click_node(qtbot, view, 0)  # a, used by all 498 additions: a few rows, then a summary
+    chain = plain(pane.inspector.chain)
+    assert "a is used 499 times" in chain and chain.count("via x:") == CHAIN_ROWS
+    assert f"… and {499 - CHAIN_ROWS} more uses, together {fmt(499.0 - CHAIN_ROWS)}" in chain
+    assert "Sum: the 499 contributions = 499.0" in chain
     cursor = pane.editor.text.textCursor()
     cursor.setPosition(len("a = param(1."))
     pane.editor.text.setTextCursor(cursor)
