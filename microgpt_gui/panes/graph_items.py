@@ -184,10 +184,12 @@ class EdgeItem(QGraphicsItem):
         self.setZValue(-1)
 
     def shape(self) -> QPainterPath:
+        """What a hover or click hits: the drawn path (a shared edge: only its own drop)."""
         if self._shape is None:
             stroker = QPainterPathStroker()
             stroker.setWidth(10)
-            self._shape = stroker.createStroke(_smooth_path(self.points))
+            first = 2 if self.shared else 0
+            self._shape = stroker.createStroke(_smooth_path(self.points[first:], first))
         return self._shape
 
     def boundingRect(self) -> QRectF:

@@ -4,7 +4,7 @@ import html
 import re
 
 import pytest
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import QPoint, QPointF, Qt
 
 from microgpt.expr import PRESETS, evaluate
 from microgpt_gui.panes.graph import GraphPane
@@ -376,6 +376,11 @@ def test_the_499_node_chain_builds_and_a_keystroke_redraws_it(qtbot, pane):
     assert len(ys) == 1  # the chain is one straight row; a's edges run along a lane above it
     lane_tops = [e.boundingRect().top() for e in view.edges if e.child == 0 and e.node > 2]
     assert max(lane_tops) < min(b.sceneBoundingRect().top() for b in view.boxes)
+    lane = [e for e in view.edges if e.child == 0 and len(e.points) == 4]
+    (owner,) = [e for e in lane if not e.shared]  # draws the lane; the others only their drop
+    (x0, y), (x1, _) = owner.points[1:3]
+    hit = [it for it in view.scene().items(QPointF((x0 + x1) / 2, y)) if it in view.edges]
+    assert hit == [owner]  # hovering the lane finds one edge, not 497 stacked ones
     click_node(qtbot, view, 0)  # a, used by all 498 additions: a few rows, then a summary
     chain = plain(pane.inspector.chain)
     assert "a is used 499 times" in chain and chain.count("via x:") == CHAIN_ROWS
