@@ -66,22 +66,21 @@ def cmd_train(args) -> int:
     log = open(args.log, "a", encoding="utf-8") if args.log else None
     try:
         while trainer.step_count < until:
-            r = trainer.step()
+            point = trainer.step()
             if not args.quiet:
-                print(f"step {r.step:4d} / {r.num_steps:4d} | loss {r.loss:.4f}", flush=True)
-            if log:
-                log.write(
-                    json.dumps(
-                        {
-                            "step": r.step,
-                            "loss": r.loss,
-                            "lr": r.lr,
-                            "doc": r.doc,
-                            "backend": r.backend,
-                        }
-                    )
-                    + "\n"
+                print(
+                    f"step {point.step:4d} / {cfg.num_steps:4d} | loss {point.loss:.4f}", flush=True
                 )
+            if log:
+                doc = trainer.docs[(point.step - 1) % len(trainer.docs)]
+                record = {
+                    "step": point.step,
+                    "loss": point.loss,
+                    "lr": point.lr,
+                    "doc": doc,
+                    "backend": trainer.backend.name,
+                }
+                log.write(json.dumps(record) + "\n")
     finally:
         if log:
             log.close()
