@@ -1,6 +1,8 @@
 """Documents and the character tokenizer, as microgpt builds them."""
 
+import codecs
 import os
+import stat
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -9,13 +11,25 @@ from .errors import DatasetError, VocabularyError
 
 MAKEMORE_URL = "https://raw.githubusercontent.com/karpathy/makemore/refs/heads/master/names.txt"
 MAX_VOCAB = 1000  # more distinct characters than this is not a char-level toy any more
+MAX_DATASET_BYTES = 50 * 2**20  # makemore's names.txt is 0.2 MB; 50 MB is ~6 million names
+# byte-order marks, UTF-32 first: its little-endian mark starts with UTF-16's
+BOMS = [
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+]
 
 
 def parse_docs(text: str, source: str = "<text>") -> list[str]:
-    """One document per line, stripped, blank lines skipped (microgpt's rule)."""
+    """One document per line, stripped, blank lines skipped (microgpt's rule).
+
+    Lines end at \\n, \\r\\n or a lone \\r (old Mac files), as Python's text mode reads them.
+    """
     if "\x00" in text:
         raise DatasetError(f"{source}: looks like a binary file (it contains NUL bytes)")
-    docs = [line.strip() for line in text.strip().split("\n") if line.strip()]
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    docs = [doc for doc in (line.strip() for line in lines) if doc]
     if not docs:
         raise DatasetError(f"{source}: is empty (no non-blank lines)")
     n_chars = len(set("".join(docs)))
@@ -26,24 +40,72 @@ def parse_docs(text: str, source: str = "<text>") -> list[str]:
     return docs
 
 
-def load_docs(path) -> list[str]:
-    """Read a UTF-8 text file, one document per line; DatasetError if it cannot be used."""
-    path = Path(path)
+def read_regular_file(path: Path, max_bytes: int, error: type[ValueError], what: str) -> bytes:
+    """The bytes of path if it is a regular file of at most max_bytes; else error(message).
+
+    A FIFO, a device (/dev/zero) or a socket is refused from its stat, before any read,
+    and the file is opened non-blocking, so nothing here can wait for a writer.
+    """
+    limit = f"{what} are limited to {max_bytes // 2**20} MB"
     try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise DatasetError(f"{path}: file not found") from None
-    except IsADirectoryError:
-        raise DatasetError(f"{path}: is a folder, not a text file") from None
+        info = os.stat(path)
+        if stat.S_ISDIR(info.st_mode):
+            raise error(f"{path}: is a folder, not a file")
+        if not stat.S_ISREG(info.st_mode):
+            raise error(f"{path}: is {_kind(info.st_mode)}, not a regular file")
+        if info.st_size > max_bytes:
+            raise error(f"{path}: is {info.st_size / 2**20:.0f} MB; {limit}")
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as f:
+            if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):  # swapped since the stat
+                raise error(f"{path}: is not a regular file")
+            raw = f.read(max_bytes + 1)
+    except (FileNotFoundError, NotADirectoryError):
+        raise error(f"{path}: file not found") from None
     except OSError as e:
-        raise DatasetError(f"{path}: cannot be read ({e.strerror or e})") from None
+        raise error(f"{path}: cannot be read ({e.strerror or e})") from None
+    if len(raw) > max_bytes:  # grew since the stat
+        raise error(f"{path}: is larger than {max_bytes // 2**20} MB; {limit}")
+    return raw
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a named pipe"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "a special file"
+
+
+def decode_text(raw: bytes, source: str) -> str:
+    """UTF-8 (a BOM allowed), or UTF-16/UTF-32 when a byte-order mark says so."""
+    for bom, codec in BOMS:
+        if raw.startswith(bom):
+            try:
+                return raw.decode(codec)
+            except UnicodeDecodeError as e:
+                raise DatasetError(
+                    f"{source}: is not valid {codec.upper()} text (bad bytes at offset {e.start})"
+                ) from None
     if b"\x00" in raw:
-        raise DatasetError(f"{path}: looks like a binary file (it contains NUL bytes)")
+        raise DatasetError(f"{source}: looks like a binary file (it contains NUL bytes)")
     try:
-        text = raw.decode("utf-8-sig")
+        return raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:
-        raise DatasetError(f"{path}: is not UTF-8 text (bad byte at offset {e.start})") from None
-    return parse_docs(text, str(path))
+        raise DatasetError(f"{source}: is not UTF-8 text (bad byte at offset {e.start})") from None
+
+
+def load_docs(path) -> list[str]:
+    """Read a text file (UTF-8, or UTF-16/32 with a BOM), one document per line.
+
+    DatasetError if it cannot be used: missing, not a regular file, over MAX_DATASET_BYTES,
+    binary, not text, empty.
+    """
+    path = Path(path)
+    raw = read_regular_file(path, MAX_DATASET_BYTES, DatasetError, "datasets")
+    return parse_docs(decode_text(raw, str(path)), str(path))
 
 
 def assets_dir() -> Path:
@@ -73,14 +135,19 @@ def download_names(url: str = MAKEMORE_URL, cache: Path | None = None, timeout: 
         return target
     try:
         with urllib.request.urlopen(url, timeout=timeout) as response:
-            raw = response.read()
+            raw = response.read(MAX_DATASET_BYTES + 1)
     except (urllib.error.URLError, OSError, ValueError) as e:
         reason = getattr(e, "reason", None) or e
-        raise DatasetError(f"could not download {url}: {reason}") from None
-    try:
-        parse_docs(raw.decode("utf-8-sig"), url)
-    except UnicodeDecodeError:
-        raise DatasetError(f"{url}: the download is not UTF-8 text") from None
+        raise DatasetError(
+            f"could not download {url}: {reason}. Without internet access, "
+            "use a copy of the file on this computer instead"
+        ) from None
+    if len(raw) > MAX_DATASET_BYTES:
+        limit = MAX_DATASET_BYTES // 2**20
+        raise DatasetError(
+            f"{url}: the download is over {limit} MB; datasets are limited to {limit} MB"
+        )
+    parse_docs(decode_text(raw, url), url)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_suffix(f".tmp{os.getpid()}")
     tmp.write_bytes(raw)

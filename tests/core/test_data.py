@@ -116,10 +116,14 @@ def test_unreadable_file_reported_with_the_os_reason(tmp_path, monkeypatch):
     path = tmp_path / "locked.txt"
     path.write_text("emma\n")
 
-    def deny(self):
-        raise PermissionError(13, "Permission denied", str(self))
+    real_open = os.open
 
-    monkeypatch.setattr(Path, "read_bytes", deny)
+    def deny(name, *args, **kwargs):
+        if Path(name) == path:
+            raise PermissionError(13, "Permission denied", str(name))
+        return real_open(name, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", deny)
     _expect_dataset_error(path, "cannot be read", "Permission denied")
 
 
@@ -140,6 +144,113 @@ def test_empty_or_whitespace_only_file(tmp_path, content):
     path = tmp_path / "empty.txt"
     path.write_bytes(content)
     _expect_dataset_error(path, "empty")
+
+
+# --- files that are not plain text files (#9, items 3, 14, 1) ---------------------------
+
+
+def _load_in_a_thread(path):
+    """load_docs(path) in a thread; a guard (not a speed limit) turns a hang into a failure."""
+    result = {}
+
+    def run():
+        try:
+            result["docs"] = load_docs(path)
+        except Exception as e:  # noqa: BLE001 - handed to the test
+            result["error"] = e
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(timeout=60)
+    return thread, result
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes here")
+def test_a_named_pipe_is_refused_without_waiting_for_a_writer(tmp_path):
+    fifo = tmp_path / "names.txt"
+    os.mkfifo(fifo)
+    thread, result = _load_in_a_thread(fifo)
+    if thread.is_alive():  # the old code blocks in open(): give it a writer and an EOF
+        fd = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+        os.close(fd)
+        thread.join()
+        pytest.fail("load_docs blocked on a named pipe")
+    error = result.get("error")
+    assert isinstance(error, DatasetError), result
+    assert str(fifo) in str(error) and "named pipe" in str(error)
+    assert "not a regular file" in str(error)
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="no /dev/zero here")
+def test_a_device_is_refused_before_reading_it():
+    thread, result = _load_in_a_thread("/dev/zero")
+    assert not thread.is_alive()
+    error = result.get("error")
+    assert isinstance(error, DatasetError), result  # the old code: MemoryError or worse
+    assert "/dev/zero" in str(error) and "device" in str(error)
+
+
+def test_a_file_over_the_size_limit_is_refused_from_its_size(tmp_path):
+    from microgpt.data import MAX_DATASET_BYTES
+
+    path = tmp_path / "huge.txt"
+    with open(path, "wb") as f:  # sparse: no 50 MB written to the disk
+        f.truncate(MAX_DATASET_BYTES + 1)
+    message = _expect_dataset_error(path, "datasets are limited to 50 MB")
+    assert "binary" not in message  # refused from its size, before any read
+
+
+def test_a_file_at_the_size_limit_is_read(tmp_path):
+    from microgpt.data import MAX_DATASET_BYTES
+
+    path = tmp_path / "big.txt"
+    line = b"a" * 1023 + b"\n"
+    path.write_bytes(line * (MAX_DATASET_BYTES // len(line)))
+    docs = load_docs(path)
+    assert len(docs) == MAX_DATASET_BYTES // len(line) and docs[0] == "a" * 1023
+
+
+def test_one_10_mb_line_is_one_document(tmp_path):
+    # the loader keeps long lines (the trainer encodes only block_size + 1 tokens of a doc)
+    path = tmp_path / "one-line.txt"
+    path.write_bytes(b"ab" * 5_000_000 + b"\n")
+    docs = load_docs(path)
+    assert len(docs) == 1 and len(docs[0]) == 10_000_000
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-be"])
+def test_utf16_and_utf32_files_with_a_bom_are_decoded(tmp_path, encoding):
+    path = tmp_path / "names.txt"
+    bom = "" if encoding in ("utf-16", "utf-32") else "\ufeff"  # these two write their own
+    path.write_bytes((bom + "zoë\r\nñame\r\n").encode(encoding))
+    assert load_docs(path) == ["zoë", "ñame"]
+
+
+def test_utf16_with_a_broken_tail_says_utf16(tmp_path):
+    path = tmp_path / "names.txt"
+    path.write_bytes("zoë\n".encode("utf-16") + b"\x00\xd8")  # a lone high surrogate
+    message = _expect_dataset_error(path, "UTF-16")
+    assert "binary" not in message
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [b"emma\rava\rzoe\r", b"emma\r\nava\rzoe\n", b"\r\remma\r \rava\r\n\r\nzoe"],
+    ids=["old-mac", "mixed", "blank-lines"],
+)
+def test_old_mac_line_endings_split_documents(tmp_path, raw):
+    path = tmp_path / "mac.txt"
+    path.write_bytes(raw)
+    docs = load_docs(path)
+    assert docs == ["emma", "ava", "zoe"]
+    assert "\r" not in CharTokenizer(docs).chars
+
+
+def test_makemore_count_in_the_readme_is_the_loaders(reference_names):
+    # ../shared/data/names.txt has no newline after its last name: wc -l says one fewer
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    assert len(reference_names) == 32_033
+    assert f"({len(reference_names):,} names" in readme
 
 
 def test_parse_docs_names_its_source():
@@ -243,6 +354,29 @@ def test_timeout_is_a_dataset_error(tmp_path):
         with pytest.raises(DatasetError, match="could not download"):
             download_names(f"http://127.0.0.1:{port}/names.txt", cache=tmp_path, timeout=0.3)
     assert not (tmp_path / "names.txt").exists()
+
+
+def test_offline_download_suggests_a_local_file(tmp_path):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    with pytest.raises(DatasetError, match="use a copy of the file on this computer"):
+        download_names(f"http://127.0.0.1:{port}/names.txt", cache=tmp_path, timeout=5)
+
+
+def test_download_over_the_size_limit_is_refused(server, tmp_path, monkeypatch):
+    import microgpt.data
+
+    monkeypatch.setattr(microgpt.data, "MAX_DATASET_BYTES", len(NAMES) - 1)
+    with pytest.raises(DatasetError, match="datasets are limited to"):
+        download_names(_url(server, "/names.txt"), cache=tmp_path, timeout=5)
+    assert not (tmp_path / "names.txt").exists()
+
+
+def test_download_in_utf16_is_decoded(server, tmp_path):
+    _Handler.routes["/utf16"] = (200, "zoë\nava\n".encode("utf-16"))
+    path = download_names(_url(server, "/utf16"), cache=tmp_path, timeout=5)
+    assert load_docs(path) == ["zoë", "ava"]
 
 
 def test_malformed_url_is_a_dataset_error(tmp_path):
