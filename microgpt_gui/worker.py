@@ -34,7 +34,7 @@ from .commands import (
 
 TICK_S = 0.02  # longest stretch of training between two visits to the event loop
 SWITCH_INTERVAL_S = 1e-4  # GIL hand-off while training, so the GUI thread is not starved
-YIELD_LIMIT_S = 0.1  # longest the worker waits for the window to finish a redraw
+YIELD_LIMIT_S = 0.1  # longest the worker waits for the GUI thread to go idle
 
 
 class TrainerWorker(QObject):
@@ -60,8 +60,8 @@ class TrainerWorker(QObject):
         self._source = ""
         self._stop_flag = False  # set from the GUI thread: stop at the next step boundary
         self._closing = False  # set from the GUI thread: give up any long work now
-        # Cleared by the GUI thread while it redraws: between steps the worker then waits
-        # (without the GIL) instead of halving the redraw's speed by competing for it.
+        # Cleared by the GUI thread while it is awake: the worker then waits between steps
+        # (without the GIL) instead of slowing the GUI down by competing for it.
         self._gate = gate or threading.Event()
         self._gate.set()
         self._playing = False
@@ -113,6 +113,9 @@ class TrainerWorker(QObject):
         self._handlers[type(request)](request)
 
     def _should_interrupt(self) -> bool:
+        """Asked inside long work (per position, per backward chunk): first let the GUI
+        thread finish what it is doing, then say whether to give up."""
+        self._gate.wait(YIELD_LIMIT_S)
         return self._closing or (self._playing and self._stop_flag)
 
     def _on_reset(self, req: ResetRequest) -> None:

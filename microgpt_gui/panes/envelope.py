@@ -12,7 +12,7 @@ import numpy as np
 class Envelope:
     """Min/max per bucket of consecutive steps, starting at step `first`."""
 
-    def __init__(self, max_buckets: int = 1500):
+    def __init__(self, max_buckets: int = 128):
         self.max_buckets = max_buckets
         self.clear()
 
