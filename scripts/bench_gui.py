@@ -86,8 +86,8 @@ def one_run(app, args) -> dict:
 
 
 def summary(name: str, values: list[float], unit: str, digits: int = 0) -> str:
-    m = statistics.median(values)
-    return f"  {name}: median {m:.{digits}f}{unit} (min {min(values):.{digits}f}, max {max(values):.{digits}f})"
+    m, lo, hi = statistics.median(values), min(values), max(values)
+    return f"  {name}: median {m:.{digits}f}{unit} (min {lo:.{digits}f}, max {hi:.{digits}f})"
 
 
 def main() -> int:
