@@ -11,12 +11,15 @@ import time
 from collections import deque
 
 import numpy as np
-from PySide6.QtCore import QAbstractEventDispatcher, QObject, QTimer, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer, Signal, Slot
 
 from microgpt import RunInfo, StepPoints, StepReport
 from microgpt.history import History
 
 from .commands import DEFAULT_SPEED, FRAME_RATE
+
+RELEASE_MS = 60  # longest the worker waits for a frame to be painted
+QUIET_MS = 8  # after a repaint, the worker waits this long for the next pass of the frame
 
 
 def concatenated(runs: list[StepPoints]) -> StepPoints:
@@ -58,13 +61,13 @@ class RunState(QObject):
         self._rate = deque(maxlen=64)  # (time, step) while playing
         self._frame = QTimer(self, singleShot=True)
         self._frame.timeout.connect(self._flush)
-        # The worker steps only while the GUI thread sleeps: the gate closes when the event
-        # loop wakes and opens when it is about to sleep again. A pure-Python worker and
-        # PySide's many GIL hand-offs during a repaint made each frame 3-5x slower.
-        dispatcher = QAbstractEventDispatcher.instance(self.thread())
-        if dispatcher is not None and gate is not None:
-            dispatcher.awake.connect(self._on_dispatcher_awake)
-            dispatcher.aboutToBlock.connect(self._on_dispatcher_about_to_block)
+        # The worker waits between steps from a frame's start until the window has painted
+        # it (painted(), then QUIET_MS without a repaint), or RELEASE_MS if nothing paints.
+        # PySide hands the GIL over at every call into Qt, so a repaint beside a training
+        # thread took 3-5x longer.
+        self._flushing = False
+        self._release = QTimer(self, singleShot=True, interval=RELEASE_MS)
+        self._release.timeout.connect(self._on_release_timeout)
 
     # --- reading ---------------------------------------------------------------------
 
@@ -119,7 +122,20 @@ class RunState(QObject):
 
     def _flush(self) -> None:
         """One frame: tell the panes what arrived since the last one."""
+        if self._flushing:  # a tick delivered while this frame runs its deferred updates
+            self._frame.start(0)
+            return
+        self._flushing = True
+        try:
+            self._draw()
+        finally:
+            self._flushing = False
+
+    def _draw(self) -> None:
         self._last_frame = time.perf_counter()
+        if self._gate is not None:
+            self._gate.clear()
+            self._release.start()
         if self._arrived:
             points, self._arrived = concatenated(self._arrived), []
             self._update_rate()
@@ -129,6 +145,9 @@ class RunState(QObject):
             self.latest = report
             self.reported.emit(report)
         self.drawn.emit(self.step)
+        # pyqtgraph scenes defer their updates to queued calls: run them now, so that the
+        # whole frame is painted in one pass (one UpdateRequest) and not in four
+        QCoreApplication.sendPostedEvents(None, QEvent.MetaCall)
 
     def _update_rate(self) -> None:
         if len(self._rate) >= 2:
@@ -162,10 +181,13 @@ class RunState(QObject):
         self.sample_failed.emit(message)
 
     # --- from the window ------------------------------------------------------------
-    def _on_dispatcher_awake(self) -> None:
-        self._gate.clear()
+    def painted(self) -> None:
+        """The window painted: the worker may step again once no repaint follows for
+        QUIET_MS (a frame's scenes repaint in a few passes, ~5 ms apart)."""
+        if self._gate is not None and not self._gate.is_set():
+            self._release.start(QUIET_MS)
 
-    def _on_dispatcher_about_to_block(self) -> None:
+    def _on_release_timeout(self) -> None:
         self._gate.set()
 
     def set_speed(self, steps_per_s: float | None) -> None:

@@ -256,7 +256,9 @@ class MainWindow(QMainWindow):
 
     def event(self, event) -> bool:
         handled = super().event(event)
-        if event.type() in (QEvent.LayoutRequest, QEvent.Show, QEvent.Resize):
+        if event.type() == QEvent.UpdateRequest:  # Qt painted every dirty child just now
+            self.run.painted()
+        elif event.type() in (QEvent.LayoutRequest, QEvent.Show, QEvent.Resize):
             QTimer.singleShot(0, self._hide_stray_tab_bars)
         return handled
 
