@@ -1,26 +1,46 @@
 """Checkpoints: one .npz of float arrays plus JSON metadata, written atomically, never pickled."""
 
 import json
+import math
 import os
+import re
 import tempfile
+import time
+import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
 
 from .backend import Pass
 from .config import TrainConfig
-from .data import CharTokenizer
+from .data import MAX_VOCAB, CharTokenizer, open_regular_file
 from .errors import CheckpointError, ConfigError
 from .model import ParamLayout
 from .report import StepPoints
 from .trainer import LastStep, doc_tokens
 
-FORMAT, VERSION = "microgpt-checkpoint", 1
+FORMAT, VERSION = "microgpt-checkpoint", 2  # 2: the metadata is UTF-8 bytes; 1 still loads
+# The largest model the config LIMITS allow (~7 M parameters) keeps five arrays of its size
+# (params, Adam m and v, the last step's grads and updates): ~270 MB. The rest is history
+# (~100 bytes a step) and metadata (the documents: up to a 50 MB dataset, ~2x as JSON).
+MAX_CHECKPOINT_BYTES = 512 * 2**20
+MAX_META_BYTES = 128 * 2**20
+META_KEYS = {"format", "version", "config", "chars", "docs", "step", "rng", "backend", "last"}
+ARRAYS = ("params", "adam_m", "adam_v", "history_loss", "history_lr", "history_grad_norms")
+LAST_ARRAYS = (
+    "last_grads",
+    "last_updates",
+    "last_target_probs",
+    "last_position_losses",
+    "last_attention",
+)
+STALE_TEMP_AGE = 60  # seconds; a save writes for far less than this (fsync included)
 
 
 def save(trainer, path) -> None:
     """Write trainer's whole state to path: temp file in the same folder, then os.replace."""
-    path = Path(path)
+    path = _checked_target(Path(path))
     version, state, gauss_next = trainer.rng.getstate()
     meta = {
         "format": FORMAT,
@@ -52,36 +72,245 @@ def save(trainer, path) -> None:
             "last_attention": last.attention,
         }
         meta["last"] = {"timings": last.timings, "backend": last.backend, "lr": last.lr}
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
+    meta_bytes = np.frombuffer(json.dumps(meta, ensure_ascii=False).encode(), dtype=np.uint8)
+    _check_fits(path, meta_bytes.nbytes, sum(a.nbytes for a in arrays.values()))
+    _remove_stale_temps(path)
+    fd, tmp = _make_temp(path)
+    _writing.add(tmp)
     try:
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; a checkpoint is an ordinary file
         with os.fdopen(fd, "wb") as f:
-            np.savez(f, meta=np.array(json.dumps(meta)), **arrays)
+            np.savez(f, meta=meta_bytes, **arrays)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
+    except OSError as e:
+        Path(tmp).unlink(missing_ok=True)
+        raise CheckpointError(
+            f"{path}: could not write the checkpoint ({e.strerror or e})"
+        ) from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    finally:
+        _writing.discard(tmp)
+
+
+# --- where a checkpoint goes ----------------------------------------------------------------
+
+_writing: set[str] = set()  # temp files this process is writing right now
+
+
+def check_destination(path) -> Path:
+    """path if a checkpoint can be written there (tried); CheckpointError in the user's words."""
+    path = _checked_target(Path(path))
+    fd, tmp = _make_temp(path)
+    os.close(fd)
+    os.unlink(tmp)
+    return path
+
+
+def _checked_target(path: Path) -> Path:
+    if path.is_dir():
+        raise CheckpointError(f"{path}: is a folder; give a file name, e.g. {path / 'run.npz'}")
+    if not path.name or path.name in (".", ".."):
+        raise CheckpointError(f"{path}: no file name; give one, e.g. run.npz")
+    folder = path.parent
+    if not folder.exists():
+        raise CheckpointError(f"{path}: the folder {folder} does not exist")
+    if not folder.is_dir():
+        raise CheckpointError(f"{path}: {folder} is not a folder")
+    if path.exists() and not path.is_file():  # a FIFO or a device would be replaced
+        raise CheckpointError(f"{path}: is not a regular file; choose another name")
+    return path
+
+
+def _make_temp(path: Path) -> tuple[int, str]:
+    """mkstemp beside path (.run.npz.k2j_9x0a.tmp); errors name the folder, not the temp file."""
+    folder = path.parent
+    try:
+        return tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    except PermissionError:
+        raise CheckpointError(
+            f"{path}: cannot write in the folder {folder} (permission denied)"
+        ) from None
+    except FileNotFoundError:
+        raise CheckpointError(f"{path}: the folder {folder} does not exist") from None
+    except OSError as e:
+        raise CheckpointError(
+            f"{path}: cannot write in the folder {folder} ({e.strerror or e})"
+        ) from None
+
+
+def _remove_stale_temps(path: Path) -> None:
+    """Delete temp files a killed save of this same target left behind (not ones in use)."""
+    pattern = re.compile(re.escape(f".{path.name}.") + r"[a-z0-9_]{8}\.tmp")
+    now = time.time()
+    try:
+        entries = list(os.scandir(path.parent))
+    except OSError:
+        return
+    for entry in entries:
+        if not pattern.fullmatch(entry.name) or entry.path in _writing:
+            continue
+        try:
+            if entry.is_file(follow_symlinks=False):
+                if now - entry.stat(follow_symlinks=False).st_mtime > STALE_TEMP_AGE:
+                    os.unlink(entry.path)
+        except OSError:
+            pass  # someone else's to clean up
+
+
+def _check_fits(path: Path, meta_bytes: int, array_bytes: int) -> None:
+    """Refuse to write what load() would refuse to read."""
+    total = meta_bytes + array_bytes
+    if meta_bytes > MAX_META_BYTES or total > MAX_CHECKPOINT_BYTES:
+        raise CheckpointError(
+            f"{path}: this run is too large for a checkpoint ({_mb(total)}, of which "
+            f"{_mb(meta_bytes)} documents and metadata; the limits are "
+            f"{_mb(MAX_CHECKPOINT_BYTES)} and {_mb(MAX_META_BYTES)})"
+        )
+
+
+def _mb(n: int) -> str:
+    return f"{n / 2**20:.0f} MB"
+
+
+# --- reading: sizes and types from the headers first, then the data -------------------------
 
 
 def _read(path: Path) -> tuple[dict, dict]:
-    if not path.is_file():
-        raise CheckpointError(f"{path}: file not found")
-    try:
-        with np.load(path, allow_pickle=False) as z:
-            arrays = {k: z[k] for k in z.files}
-        meta = json.loads(str(arrays.pop("meta")))
-    except Exception as e:  # truncated zip, foreign file, pickled objects: all unusable
-        raise CheckpointError(f"{path}: not a readable microgpt checkpoint ({e})") from None
-    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-        raise CheckpointError(f"{path}: not a microgpt checkpoint")
-    if meta.get("version") != VERSION:
-        version = meta.get("version")
-        raise CheckpointError(f"{path}: checkpoint version {version!r} is not supported")
+    with open_regular_file(path, MAX_CHECKPOINT_BYTES, CheckpointError, "checkpoints") as f:
+        try:
+            archive = zipfile.ZipFile(f)
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
+            f.seek(0)
+            if f.read(4) == b"PK\x03\x04":  # starts as a zip: cut short or corrupted
+                raise CheckpointError(f"{path}: the checkpoint is damaged (truncated?)") from None
+            raise CheckpointError(f"{path}: {NOT_OURS} (it is not an .npz archive)") from None
+        with archive:
+            try:
+                return _read_archive(archive)
+            except CheckpointError as e:
+                raise CheckpointError(f"{path}: {e}") from None
+            except (zipfile.BadZipFile, zlib.error, EOFError, OSError, UnicodeDecodeError):
+                raise CheckpointError(f"{path}: the checkpoint is damaged (truncated?)") from None
+
+
+NOT_OURS = "not a microgpt checkpoint"
+
+
+def _read_archive(archive: zipfile.ZipFile) -> tuple[dict, dict]:
+    infos = {}
+    for info in archive.infolist():
+        name = info.filename.removesuffix(".npy")
+        if name not in ("meta", *ARRAYS, *LAST_ARRAYS) or not info.filename.endswith(".npy"):
+            raise CheckpointError(f"{NOT_OURS} (unexpected entry {name!r})")
+        if name in infos:
+            raise CheckpointError(f"{NOT_OURS} (two entries named {name!r})")
+        infos[name] = info
+    if "meta" not in infos:
+        raise CheckpointError(f"{NOT_OURS} (it has no microgpt metadata)")
+    if sum(i.file_size for i in infos.values()) > MAX_CHECKPOINT_BYTES:
+        raise CheckpointError(f"it unpacks to more than {_mb(MAX_CHECKPOINT_BYTES)}")
+    meta = _read_meta(archive, infos.pop("meta"))
+    shapes = _expected_shapes(meta)
+    arrays = {}
+    for name, info in infos.items():
+        if name not in shapes:
+            raise CheckpointError(f"{NOT_OURS} (unexpected entry {name!r})")
+        arrays[name] = _read_member(archive, info, name, shapes[name])
     return meta, arrays
+
+
+def _header(member) -> tuple[tuple, bool, np.dtype]:
+    """(shape, fortran_order, dtype) of an .npy stream, which is left at its data."""
+    try:
+        version = np.lib.format.read_magic(member)
+        if version == (1, 0):
+            return np.lib.format.read_array_header_1_0(member)
+        if version == (2, 0):
+            return np.lib.format.read_array_header_2_0(member)
+    except ValueError:
+        pass
+    raise CheckpointError(f"{NOT_OURS} (an entry is not a NumPy array)")
+
+
+def _read_data(member, shape, fortran, dtype) -> np.ndarray:
+    n = dtype.itemsize * math.prod(shape)
+    raw = member.read(n)
+    if len(raw) != n or member.read(1):  # reading to the end checks the entry's CRC
+        raise CheckpointError("the checkpoint is damaged (truncated?)")
+    return np.frombuffer(raw, dtype=dtype).reshape(shape, order="F" if fortran else "C")
+
+
+def _read_member(archive, info, name: str, shape: tuple) -> np.ndarray:
+    """The array in info if its header says float64 of this shape; nothing read otherwise."""
+    with archive.open(info) as member:
+        got, fortran, dtype = _header(member)
+        if dtype != np.float64 or got != shape:
+            raise CheckpointError(
+                f"{name!r} has shape {got} {_dtype_name(dtype)}, expected {shape} float64"
+            )
+        return _read_data(member, got, fortran, dtype)
+
+
+def _dtype_name(dtype: np.dtype) -> str:
+    return "Python objects" if dtype.hasobject else str(dtype)
+
+
+def _read_meta(archive, info) -> dict:
+    """The metadata: UTF-8 JSON bytes (version 2) or one unicode string (version 1)."""
+    with archive.open(info) as member:
+        shape, fortran, dtype = _header(member)
+        utf8 = dtype == np.uint8 and len(shape) == 1
+        if not (utf8 or (dtype.kind == "U" and shape == ())):
+            raise CheckpointError(f"{NOT_OURS} (it has no microgpt metadata)")
+        size = dtype.itemsize * math.prod(shape)
+        if size > MAX_META_BYTES:
+            raise CheckpointError(f"the metadata is {_mb(size)}; at most {_mb(MAX_META_BYTES)}")
+        data = _read_data(member, shape, fortran, dtype)
+    try:
+        meta = json.loads(data.tobytes().decode() if utf8 else str(data[()]))
+    except (ValueError, RecursionError):
+        raise CheckpointError(f"{NOT_OURS} (its metadata is not readable)") from None
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        raise CheckpointError(NOT_OURS)
+    if meta.get("version") not in (1, VERSION):
+        raise CheckpointError(f"checkpoint version {meta.get('version')!r} is not supported")
+    unknown = sorted(set(meta) - META_KEYS)
+    if unknown:
+        raise CheckpointError(f"{NOT_OURS} (unknown metadata key {unknown[0]!r})")
+    return meta
+
+
+def _expected_shapes(meta: dict) -> dict[str, tuple]:
+    """The shape of every array this metadata calls for, before any array is read."""
+    try:
+        config = TrainConfig.from_dict(meta["config"])
+        chars, docs, step = meta["chars"], meta["docs"], meta["step"]
+        if not isinstance(chars, list) or len(chars) > MAX_VOCAB:
+            raise CheckpointError("the vocabulary is malformed")
+        if not isinstance(docs, list) or not docs or not all(isinstance(d, str) for d in docs):
+            raise CheckpointError("the documents are missing or malformed")
+        if isinstance(step, bool) or not isinstance(step, int) or not 0 <= step <= config.num_steps:
+            raise CheckpointError(f"step {step!r} is outside 0..{config.num_steps}")
+        layout = ParamLayout.build(config, len(chars) + 1)
+    except (ConfigError, KeyError, TypeError, ValueError) as e:
+        if isinstance(e, CheckpointError):
+            raise
+        raise CheckpointError(f"invalid checkpoint contents ({e})") from None
+    size, k = layout.size, len(layout.names) + 1
+    shapes = {"params": (size,), "adam_m": (size,), "adam_v": (size,)}
+    shapes |= {"history_loss": (step,), "history_lr": (step,), "history_grad_norms": (step, k)}
+    if step and "last" in meta:
+        n = min(config.block_size, len(docs[(step - 1) % len(docs)]) + 1)
+        shapes |= {"last_grads": (size,), "last_updates": (size,)}
+        shapes |= {"last_target_probs": (n,), "last_position_losses": (n,)}
+        shapes["last_attention"] = (config.n_layer, config.n_head, n, n)
+    return shapes
 
 
 def _array(arrays: dict, name: str, shape: tuple) -> np.ndarray:

@@ -40,13 +40,13 @@ def parse_docs(text: str, source: str = "<text>") -> list[str]:
     return docs
 
 
-def read_regular_file(path: Path, max_bytes: int, error: type[ValueError], what: str) -> bytes:
-    """The bytes of path if it is a regular file of at most max_bytes; else error(message).
+def open_regular_file(path: Path, max_bytes: int, error: type[ValueError], what: str):
+    """path opened for binary reading if it is a regular file of at most max_bytes.
 
-    A FIFO, a device (/dev/zero) or a socket is refused from its stat, before any read,
-    and the file is opened non-blocking, so nothing here can wait for a writer.
+    Anything else is error(message): a FIFO, a device (/dev/zero) or a socket is refused
+    from its stat, before it is opened, and the open is non-blocking, so nothing here
+    waits for a writer. `what` names the kind of file in the size message ("datasets").
     """
-    limit = f"{what} are limited to {max_bytes // 2**20} MB"
     try:
         info = os.stat(path)
         if stat.S_ISDIR(info.st_mode):
@@ -54,19 +54,32 @@ def read_regular_file(path: Path, max_bytes: int, error: type[ValueError], what:
         if not stat.S_ISREG(info.st_mode):
             raise error(f"{path}: is {_kind(info.st_mode)}, not a regular file")
         if info.st_size > max_bytes:
-            raise error(f"{path}: is {info.st_size / 2**20:.0f} MB; {limit}")
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-        with os.fdopen(fd, "rb") as f:
-            if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):  # swapped since the stat
-                raise error(f"{path}: is not a regular file")
-            raw = f.read(max_bytes + 1)
+            raise error(f"{path}: is {info.st_size / 2**20:.0f} MB; {_limit(what, max_bytes)}")
+        f = os.fdopen(os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)), "rb")
     except (FileNotFoundError, NotADirectoryError):
         raise error(f"{path}: file not found") from None
     except OSError as e:
         raise error(f"{path}: cannot be read ({e.strerror or e})") from None
+    if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):  # swapped since the stat
+        f.close()
+        raise error(f"{path}: is not a regular file")
+    return f
+
+
+def read_regular_file(path: Path, max_bytes: int, error: type[ValueError], what: str) -> bytes:
+    """The bytes of path, checked as open_regular_file does."""
+    with open_regular_file(path, max_bytes, error, what) as f:
+        try:
+            raw = f.read(max_bytes + 1)
+        except OSError as e:
+            raise error(f"{path}: cannot be read ({e.strerror or e})") from None
     if len(raw) > max_bytes:  # grew since the stat
-        raise error(f"{path}: is larger than {max_bytes // 2**20} MB; {limit}")
+        raise error(f"{path}: is over {max_bytes // 2**20} MB; {_limit(what, max_bytes)}")
     return raw
+
+
+def _limit(what: str, max_bytes: int) -> str:
+    return f"{what} are limited to {max_bytes // 2**20} MB"
 
 
 def _kind(mode: int) -> str:

@@ -2,8 +2,14 @@
 
 import io
 import json
+import os
 import pickle
 import random
+import stat
+import tempfile
+import threading
+import time
+import tracemalloc
 import zipfile
 from pathlib import Path
 
@@ -131,8 +137,9 @@ def test_failed_save_keeps_the_old_file_and_no_temp(docs, tmp_path, monkeypatch)
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(np, "savez", broken_savez)
-    with pytest.raises(OSError):
+    with pytest.raises(CheckpointError) as info:
         t.save(path)
+    assert str(info.value) == f"{path}: could not write the checkpoint (No space left on device)"
     assert path.read_bytes() == old
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run.npz"]
 
@@ -143,11 +150,11 @@ def test_failed_save_keeps_the_old_file_and_no_temp(docs, tmp_path, monkeypatch)
 def read_ckpt(path):
     with np.load(path, allow_pickle=False) as z:
         arrays = {k: z[k] for k in z.files}
-    return json.loads(str(arrays.pop("meta"))), arrays
+    return json.loads(arrays.pop("meta").tobytes().decode()), arrays  # UTF-8 JSON bytes
 
 
 def write_ckpt(path, meta, arrays):
-    np.savez(path, meta=np.array(json.dumps(meta)), **arrays)
+    np.savez(path, meta=np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8), **arrays)
 
 
 def expect_checkpoint_error(path, victim):
@@ -156,9 +163,12 @@ def expect_checkpoint_error(path, victim):
     with pytest.raises(CheckpointError) as info:
         Trainer.load(path)
     assert isinstance(info.value, ValueError)
-    assert str(path) in str(info.value)
+    message = str(info.value)
+    assert str(path) in message
+    words = message.replace(str(path), "<path>")
+    assert "pickle" not in words.lower() and ".tmp" not in words  # no internals
     assert state_of(victim) == before
-    return str(info.value)
+    return message
 
 
 def test_missing_file(saved, tmp_path):
@@ -308,7 +318,7 @@ META_TAMPERING = [
     ("rng missing", lambda m: m.pop("rng")),
     ("rng a list", _set("rng", [1, 2, 3])),
     ("format", _set("format", "something-else")),
-    ("version", _set("version", 2)),
+    ("version", _set("version", 3)),
     ("config invalid", _set("config", "n_embd", 0)),
     ("config unknown field", _set("config", "dropout", 0.1)),
     ("config not a dict", _set("config", [1, 2])),
@@ -353,6 +363,15 @@ def test_untampered_copy_loads(saved, tmp_path):
     assert state_of(loaded)[:5] == state_of(victim)[:5]
 
 
+def test_a_version_1_checkpoint_loads(saved, tmp_path):
+    # version 1 kept the metadata as one numpy unicode string (4 bytes a character)
+    path, victim = saved
+    meta, arrays = read_ckpt(path)
+    old = tmp_path / "v1.npz"
+    np.savez(old, meta=np.array(json.dumps({**meta, "version": 1})), **arrays)
+    assert state_of(Trainer.load(old)) == state_of(victim)
+
+
 def test_step_true_is_not_step_one(docs, tmp_path):
     # JSON true is a bool, and bool is an int in Python: it must not pass as step 1
     t = Trainer(docs, CFG)
@@ -363,3 +382,259 @@ def test_step_true_is_not_step_one(docs, tmp_path):
     meta["step"] = True
     write_ckpt(path, meta, arrays)
     expect_checkpoint_error(path, t)
+
+
+def test_plain_text_file_says_not_a_checkpoint_and_never_mentions_pickle(saved, tmp_path):
+    bad = tmp_path / "names.npz"
+    bad.write_text("emma\nolivia\n")
+    message = expect_checkpoint_error(bad, saved[1])
+    assert message == f"{bad}: not a microgpt checkpoint (it is not an .npz archive)"
+
+
+# --- files that are not checkpoints at all (#9, item 3) -------------------------------------
+
+
+def _load_in_a_thread(path):
+    """Trainer.load(path) in a thread; the join timeout only turns a hang into a failure."""
+    result = {}
+
+    def run():
+        try:
+            result["trainer"] = Trainer.load(path)
+        except Exception as e:  # noqa: BLE001 - handed to the test
+            result["error"] = e
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(timeout=60)
+    return thread, result
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes here")
+def test_a_named_pipe_is_refused_without_waiting_for_a_writer(tmp_path):
+    fifo = tmp_path / "run.npz"
+    os.mkfifo(fifo)
+    thread, result = _load_in_a_thread(fifo)
+    if thread.is_alive():  # the old code blocks in open(): give it a writer and an EOF
+        os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+        thread.join()
+        pytest.fail("Trainer.load blocked on a named pipe")
+    assert isinstance(result.get("error"), CheckpointError), result
+    assert "named pipe, not a regular file" in str(result["error"])
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="no /dev/zero here")
+def test_a_device_is_refused():
+    with pytest.raises(CheckpointError, match="/dev/zero: is a device, not a regular file"):
+        Trainer.load("/dev/zero")
+
+
+def test_a_file_over_the_size_limit_is_refused_from_its_size(saved, tmp_path):
+    from microgpt.checkpoint import MAX_CHECKPOINT_BYTES
+
+    big = tmp_path / "big.npz"
+    with open(big, "wb") as f:  # sparse: nothing written to the disk
+        f.truncate(MAX_CHECKPOINT_BYTES + 1)
+    message = expect_checkpoint_error(big, saved[1])
+    assert "checkpoints are limited to 512 MB" in message
+
+
+# --- sizes are checked from the headers, before any data is read (#9, item 6) ---------------
+
+
+def _npy_header(shape, dtype) -> bytes:
+    buf = io.BytesIO()
+    header = {"descr": np.lib.format.dtype_to_descr(np.dtype(dtype)), "fortran_order": False}
+    np.lib.format.write_array_header_1_0(buf, {**header, "shape": shape})
+    return buf.getvalue()
+
+
+def _write_members(path, members: dict):
+    """An .npz from name -> bytes or (header, n_zero_bytes): the zeros streamed, compressed."""
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        for name, body in members.items():
+            with z.open(f"{name}.npy", "w", force_zip64=True) as m:
+                if isinstance(body, bytes):
+                    m.write(body)
+                    continue
+                header, n = body
+                m.write(header)
+                chunk = bytes(2**20)
+                for _ in range(n // len(chunk)):
+                    m.write(chunk)
+
+
+def _npy(a) -> bytes:
+    buf = io.BytesIO()
+    np.save(buf, a, allow_pickle=False)
+    return buf.getvalue()
+
+
+def _members_of(path) -> dict:
+    meta, arrays = read_ckpt(path)
+    return {"meta": _npy(np.array(json.dumps(meta))), **{k: _npy(a) for k, a in arrays.items()}}
+
+
+def _peak_bytes_of_load(path) -> tuple[int, str]:
+    tracemalloc.start()
+    try:
+        with pytest.raises(CheckpointError) as info:
+            Trainer.load(path)
+        return tracemalloc.get_traced_memory()[1], str(info.value)
+    finally:
+        tracemalloc.stop()
+
+
+def test_an_array_far_larger_than_its_model_is_refused_before_it_is_unpacked(saved, tmp_path):
+    # the issue's file: a 1.1 MB .npz whose params unpack to 1 GB of zeros; here 128 MB
+    path, victim = saved
+    members = _members_of(path)
+    n = 2**24
+    members["params"] = (_npy_header((n,), np.float64), 8 * n)
+    bomb = tmp_path / "bomb.npz"
+    _write_members(bomb, members)
+    assert bomb.stat().st_size < 2**20
+    peak, message = _peak_bytes_of_load(bomb)
+    assert peak < 16 * 2**20, f"{peak / 2**20:.0f} MB allocated"  # the old code: 128 MB
+    assert f"'params' has shape ({n},) float64, expected ({victim.layout.size},) float64" in message
+
+
+def test_an_unknown_entry_is_refused_without_reading_it(saved, tmp_path):
+    path, _ = saved
+    members = _members_of(path)
+    members["padding"] = (_npy_header((2**24,), np.float64), 8 * 2**24)
+    bad = tmp_path / "padded.npz"
+    _write_members(bad, members)
+    peak, message = _peak_bytes_of_load(bad)
+    assert peak < 16 * 2**20, f"{peak / 2**20:.0f} MB allocated"
+    assert message == f"{bad}: not a microgpt checkpoint (unexpected entry 'padding')"
+
+
+def test_metadata_larger_than_the_limit_is_refused_from_its_header(saved, tmp_path):
+    # the issue's file: an unknown 200 MB metadata key in a 0.97 MB file (loaded at 1.9 GB)
+    path, _ = saved
+    members = _members_of(path)
+    members["meta"] = (_npy_header((), np.dtype(f"<U{50 * 2**20}")), 4 * 2**20)  # says 200 MB
+    bad = tmp_path / "fat-meta.npz"
+    _write_members(bad, members)
+    peak, message = _peak_bytes_of_load(bad)
+    assert peak < 16 * 2**20, f"{peak / 2**20:.0f} MB allocated"
+    assert "the metadata is 200 MB; at most 128 MB" in message
+
+
+def test_an_unknown_metadata_key_is_refused(saved, tmp_path):
+    path, victim = saved
+    meta, arrays = read_ckpt(path)
+    meta["padding"] = "x" * 1000
+    bad = tmp_path / "bad.npz"
+    write_ckpt(bad, meta, arrays)
+    assert "unknown metadata key 'padding'" in expect_checkpoint_error(bad, victim)
+
+
+def test_a_checkpoint_too_large_to_load_is_not_saved(docs, tmp_path, monkeypatch):
+    import microgpt.checkpoint
+
+    monkeypatch.setattr(microgpt.checkpoint, "MAX_META_BYTES", 1000)
+    with pytest.raises(CheckpointError, match="too large for a checkpoint"):
+        Trainer(docs, CFG).save(tmp_path / "run.npz")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_fortran_ordered_array_loads(saved, tmp_path):
+    path, victim = saved
+    meta, arrays = read_ckpt(path)
+    arrays["history_grad_norms"] = np.asfortranarray(arrays["history_grad_norms"])
+    good = tmp_path / "fortran.npz"
+    write_ckpt(good, meta, arrays)
+    assert Trainer.load(good).history == victim.history
+
+
+# --- stale temp files of a killed save (#9, item 6) -------------------------------------------
+
+
+def test_save_removes_its_own_stale_temp_files(docs, tmp_path):
+    hour_ago = time.time() - 3600
+    stale = tmp_path / ".run.npz.k2j_9x0a.tmp"  # what mkstemp names a killed save's file
+    other_target = tmp_path / ".other.npz.k2j_9x0a.tmp"
+    not_ours = tmp_path / ".run.npz.notes.tmp"
+    fresh = tmp_path / ".run.npz.abcd1234.tmp"  # maybe another app's save, right now
+    for p in (stale, other_target, not_ours, fresh):
+        p.write_bytes(b"half a zip")
+    for p in (stale, other_target, not_ours):
+        os.utime(p, (hour_ago, hour_ago))
+    Trainer(docs, CFG).save(tmp_path / "run.npz")
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        ["run.npz", other_target.name, not_ours.name, fresh.name]
+    )
+
+
+# --- destinations, in the user's words (#9, items 10, 12) ------------------------------------
+
+
+def test_saving_into_a_missing_folder_names_the_folder(docs, tmp_path):
+    target = tmp_path / "nope" / "run.npz"
+    with pytest.raises(CheckpointError) as info:
+        Trainer(docs, CFG).save(target)
+    assert str(info.value) == f"{target}: the folder {target.parent} does not exist"
+
+
+def test_saving_onto_a_folder_says_so(docs, tmp_path):
+    with pytest.raises(CheckpointError) as info:
+        Trainer(docs, CFG).save(tmp_path)
+    assert str(info.value) == f"{tmp_path}: is a folder; give a file name, e.g. {tmp_path}/run.npz"
+
+
+def test_saving_under_a_file_says_it_is_not_a_folder(docs, tmp_path):
+    (tmp_path / "f").write_text("x")
+    with pytest.raises(CheckpointError, match="is not a folder"):
+        Trainer(docs, CFG).save(tmp_path / "f" / "run.npz")
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes here")
+def test_saving_onto_a_named_pipe_is_refused(docs, tmp_path):
+    fifo = tmp_path / "run.npz"
+    os.mkfifo(fifo)
+    with pytest.raises(CheckpointError, match="not a regular file"):
+        Trainer(docs, CFG).save(fifo)
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)  # left as it was
+    assert [p.name for p in tmp_path.iterdir()] == ["run.npz"]
+
+
+def test_saving_where_writing_is_denied_says_permission_denied(docs, tmp_path, monkeypatch):
+    # as root a read-only folder does not bite: make the temp file's creation fail
+    def deny(*args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(tmp_path / ".run.npz.x7_ab2cd.tmp"))
+
+    monkeypatch.setattr(tempfile, "mkstemp", deny)
+    with pytest.raises(CheckpointError) as info:
+        Trainer(docs, CFG).save(tmp_path / "run.npz")
+    assert str(info.value) == (
+        f"{tmp_path / 'run.npz'}: cannot write in the folder {tmp_path} (permission denied)"
+    )
+
+
+def test_check_destination_accepts_a_new_or_existing_file_and_leaves_nothing(saved, tmp_path):
+    from microgpt.checkpoint import check_destination
+
+    assert check_destination(tmp_path / "new.npz") == tmp_path / "new.npz"
+    assert list(tmp_path.iterdir()) == []
+    existing = saved[0]
+    before = sorted(existing.parent.iterdir())
+    assert check_destination(existing) == existing
+    assert sorted(existing.parent.iterdir()) == before
+
+
+@pytest.mark.parametrize(
+    ("where", "words"),
+    [
+        (lambda d: d / "missing" / "x.npz", "does not exist"),
+        (lambda d: d, "is a folder"),
+        (lambda d: Path(""), "is a folder"),
+    ],
+    ids=["missing-folder", "a-folder", "empty"],
+)
+def test_check_destination_refuses_in_the_users_words(tmp_path, where, words):
+    from microgpt.checkpoint import check_destination
+
+    with pytest.raises(CheckpointError, match=words):
+        check_destination(where(tmp_path))
