@@ -2,11 +2,12 @@
 
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QCoreApplication, QEvent, QPointF, Qt
+from PySide6.QtGui import QMouseEvent
+from PySide6.QtWidgets import QTabBar
 
 from microgpt import TrainConfig, Trainer, TrainingDiverged
 from microgpt_gui.commands import SampleRequest
@@ -117,20 +118,48 @@ def test_lr_change_applies_at_next_step(make_window, qtbot):
     assert blocker.args[0].lr == 0.02
 
 
-def test_gui_stays_responsive_while_training(make_window, qtbot):
-    """A timer in the GUI thread sees no gap over 100 ms during 3 s of scalar training."""
-    win = make_window(config=TrainConfig(num_steps=1000))
-    ticks = []
-    probe = QTimer(interval=10)
-    probe.timeout.connect(lambda: ticks.append(time.perf_counter()))
-    win.play()
-    qtbot.waitUntil(lambda: win.latest is not None, timeout=5000)
-    probe.start()
-    qtbot.waitUntil(lambda: len(ticks) > 1 and ticks[-1] - ticks[0] >= 3.0, timeout=15000)
-    probe.stop()
-    assert win.playing
-    gaps = [b - a for a, b in zip(ticks, ticks[1:])]
-    assert max(gaps) < 0.100, f"longest gap {max(gaps) * 1e3:.0f} ms"
+def post_click(widget, pos) -> None:
+    """Queue a left click at pos: the event loop handles it among the worker's ticks."""
+    for kind in (QEvent.MouseButtonPress, QEvent.MouseButtonRelease):
+        buttons = Qt.LeftButton if kind == QEvent.MouseButtonPress else Qt.NoButton
+        local = QPointF(pos)
+        event = QMouseEvent(
+            kind, local, widget.mapToGlobal(local), Qt.LeftButton, buttons, Qt.NoModifier
+        )
+        QCoreApplication.postEvent(widget, event)
+
+
+def tab_bar_with(win, title: str):
+    """The dock tab bar that holds a tab named title, and that tab's index."""
+    for bar in win.findChildren(QTabBar):
+        titles = [bar.tabText(i) for i in range(bar.count())]
+        if bar.isVisible() and title in titles:
+            return bar, titles.index(title)
+    raise AssertionError(f"no visible tab {title!r}")
+
+
+def test_clicks_queued_during_play_are_handled_before_it_ends(make_window, qtbot):
+    """While the scalar backend plays (far more steps than the test waits for), a tab switch
+    and a click on Pause, queued like real input, are handled: the window stays usable."""
+    steps = 5000  # ~0.1 s a scalar step: Play would run for minutes
+    win = make_window(config=TrainConfig(num_steps=steps))
+    with qtbot.waitSignal(win.run.playing_changed, timeout=5000):
+        win.actions_["play"].trigger()
+    qtbot.waitUntil(lambda: win.run.step >= 2, timeout=20000)  # training is under way
+    sampling = win.docks["sampling_pane"]
+    assert sampling.visibleRegion().isEmpty()  # behind the current example's tab
+    bar, index = tab_bar_with(win, "Sampling")
+    post_click(bar, bar.tabRect(index).center())
+    qtbot.waitUntil(lambda: not sampling.visibleRegion().isEmpty(), timeout=20000)
+    assert win.run.playing and win.run.step < steps
+    button = win.toolbar.widgetForAction(win.actions_["play"])
+    assert button.text() == "Pause"
+    with qtbot.waitSignal(
+        win.run.playing_changed, timeout=20000, check_params_cb=lambda playing, why: not playing
+    ) as blocker:
+        post_click(button, button.rect().center())
+    assert blocker.args == [False, "paused"]
+    assert win.run.step < steps
 
 
 def test_example_mean_equals_loss(make_window, qtbot):
@@ -266,7 +295,7 @@ def test_settings_are_remembered(make_window, qtbot):
 def test_close_while_playing_exits_cleanly(tmp_path):
     script = tmp_path / "close_during_play.py"
     script.write_text(
-        "import sys, time\n"
+        "import sys\n"
         "from PySide6.QtCore import QTimer\n"
         "from PySide6.QtWidgets import QApplication\n"
         "from microgpt import TrainConfig\n"
@@ -283,13 +312,12 @@ def test_close_while_playing_exits_cleanly(tmp_path):
         "        win.play()\n"
         "        return\n"
         "    t['playing'] = win.playing\n"
-        "    t['close'] = time.perf_counter()\n"
         "    win.close()\n"
         "    app.quit()\n"
         "win.run.drawn.connect(on_rendered)\n"
         "QTimer.singleShot(50000, app.quit)  # never hang the test\n"
         "app.exec()\n"
-        "print(t['playing'], win.thread_.isFinished(), time.perf_counter() - t['close'])\n"
+        "print(t['playing'], win.thread_.isFinished(), win.run.step < 100000)\n"
     )
     env = {
         "QT_QPA_PLATFORM": "offscreen",
@@ -307,6 +335,5 @@ def test_close_while_playing_exits_cleanly(tmp_path):
     )
     assert out.returncode == 0, out.stderr
     assert "QThread: Destroyed" not in out.stderr
-    playing, finished, seconds = out.stdout.split()
-    assert playing == finished == "True"
-    assert float(seconds) < 2.0
+    playing, finished, early = out.stdout.split()
+    assert playing == finished == early == "True"  # closed mid-run, the thread ended
