@@ -1,11 +1,16 @@
 """AttentionView: per head, how much each position looked at each earlier position."""
 
+import math
+
 import numpy as np
 from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from .. import theme
+
+LABEL_PT = 7.5  # the smallest label text
+TITLE_H = 18  # 'head 1' above each grid
 
 
 class AttentionGrid(QWidget):
@@ -24,55 +29,67 @@ class AttentionGrid(QWidget):
     def sizeHint(self) -> QSize:
         return QSize(400, 160)
 
+    def label_font(self) -> QFont:
+        """One size for every label, never below LABEL_PT (a shrunk 'BOS' was ~5 pt)."""
+        font = QFont(self.font())
+        font.setPointSizeF(max(LABEL_PT, font.pointSizeF() * 0.85))
+        return font
+
+    def _layout(self) -> tuple[float, float, float, float]:
+        """(head width, row-label margin, top-label height, cell size) for the current size."""
+        heads, n = max(1, self._w.shape[0]), max(1, self._w.shape[-1])
+        fm = QFontMetricsF(self.label_font())
+        margin = max((fm.horizontalAdvance(t) for t in self._labels), default=0) + 6
+        top = fm.height() + 2
+        width = (self.width() - 8) / heads
+        cell = max(2.0, min((width - margin - 8) / n, (self.height() - TITLE_H - top) / n))
+        return width, margin, top, cell
+
+    def labels(self, head: int = 0) -> list[tuple[QRectF, int, str]]:
+        """(rect, alignment, text) of every label of one head's grid: its title, the row
+        labels (every k-th when rows are lower than a line) and the column labels (centred
+        on their columns, every k-th when cells are narrower than a char, never touching)."""
+        n = self._w.shape[-1]
+        fm = QFontMetricsF(self.label_font())
+        width, margin, top, cell = self._layout()
+        x0, y0, line = 4 + head * width + margin, TITLE_H + top, fm.height()
+        out = [(QRectF(x0, 0, n * cell, TITLE_H), Qt.AlignCenter, f"head {head + 1}")]
+        for i in range(0, n, math.ceil(line / cell)):
+            r = QRectF(x0 - margin, y0 + (i + 0.5) * cell - line / 2, margin - 4, line)
+            out.append((r, Qt.AlignRight | Qt.AlignVCenter, self._labels[i]))
+        widths = [fm.horizontalAdvance(t) for t in self._labels]
+        right = -math.inf
+        for j in range(0, n, math.ceil((max(widths[1:], default=0) + 2) / cell)):
+            left = x0 + (j + 0.5) * cell - widths[j] / 2
+            if j == 0:  # 'BOS' ends at its column's right edge, reaching into the corner
+                left = min(left, x0 + cell - widths[0])
+            if left >= right + 2:
+                out.append((QRectF(left, TITLE_H, widths[j], top), Qt.AlignBottom, self._labels[j]))
+                right = left + widths[j]
+        return out
+
     def paintEvent(self, event) -> None:
         heads, n = self._w.shape[0], self._w.shape[-1]
         if not heads or not n:
             return
         qp = QPainter(self)
-        font = QFont(self.font())
-        font.setPointSizeF(max(6.0, font.pointSizeF() * 0.85))
-        qp.setFont(font)
-        margin, title_h = 26, 18
-        width = (self.width() - 8) / heads
-        cell = max(2.0, min((width - margin - 8) / n, (self.height() - title_h - margin) / n))
-        base = theme.DATA
+        qp.setFont(self.label_font())
+        width, margin, top, cell = self._layout()
         for h in range(heads):
-            x0 = 4 + h * width + margin
-            y0 = title_h + margin
             qp.setPen(QColor("black"))
-            qp.drawText(QRectF(x0, 0, n * cell, title_h), Qt.AlignCenter, f"head {h + 1}")
+            for rect, align, text in self.labels(h):
+                qp.drawText(rect, align, text)
+            x0, y0 = 4 + h * width + margin, TITLE_H + top
             for i in range(n):
-                if cell >= 9:
-                    qp.drawText(
-                        QRectF(x0 - margin, y0 + i * cell, margin - 3, cell),
-                        Qt.AlignRight | Qt.AlignVCenter,
-                        self._labels[i],
-                    )
-                    self._top_label(
-                        qp,
-                        QRectF(x0 + i * cell, y0 - margin, cell, margin - 2),
-                        self._labels[i],
-                        font,
-                    )
                 for j in range(n):
                     r = QRectF(x0 + j * cell, y0 + i * cell, cell - 1, cell - 1)
                     if j > i:  # the future: never looked at
                         qp.fillRect(r, QColor("#F2F2F2"))
                         continue
-                    colour = QColor(base)
+                    colour = QColor(theme.DATA)
                     colour.setAlphaF(min(1.0, max(0.0, float(self._w[h, i, j]))))
                     qp.fillRect(r, QColor("white"))
                     qp.fillRect(r, colour)
-
-    @staticmethod
-    def _top_label(qp: QPainter, r: QRectF, text: str, font: QFont) -> None:
-        """A column label, in a smaller font when it is wider than its cell ('BOS')."""
-        small = QFont(font)
-        while QFontMetricsF(small).horizontalAdvance(text) > r.width() and small.pointSizeF() > 5:
-            small.setPointSizeF(small.pointSizeF() - 0.5)
-        qp.setFont(small)
-        qp.drawText(r, Qt.AlignHCenter | Qt.AlignBottom, text)
-        qp.setFont(font)
 
 
 class AttentionView(QWidget):

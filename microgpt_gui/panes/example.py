@@ -38,6 +38,11 @@ class ExampleStrip(QWidget):
         self._cells: list[tuple[str, str, float, float]] = []
         self.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Fixed)
 
+    @property
+    def cells(self) -> list[tuple[str, str, float, float]]:
+        """(input, target, p(target), loss) per position."""
+        return list(self._cells)
+
     def set_cells(self, cells) -> None:
         resized = len(cells) != len(self._cells)
         self._cells = list(cells)
@@ -87,7 +92,7 @@ class ExamplePane(QWidget):
 
     def __init__(self, run: RunState, parent=None):
         super().__init__(parent)
-        self.title = QLabel(EMPTY_TEXT, objectName="example_title")
+        self.title = QLabel(EMPTY_TEXT, objectName="example_title", textFormat=Qt.RichText)
         self.title.setMinimumWidth(100)  # its text wraps: it must never widen the window
         self.title.setWordWrap(True)
         self.title.setAlignment(Qt.AlignTop | Qt.AlignLeft)

@@ -53,8 +53,8 @@ class GradNormsPlot(pg.PlotWidget):
         item.addItem(self.empty, ignoreBounds=True)
         self.curves: list[pg.PlotDataItem] = []
         self.envelopes: list[Envelope] = []  # one per curve: what it draws, at a flat cost
-        self.first_point = pg.ScatterPlotItem(size=7, brush=pg.mkBrush("#000000"))
-        item.addItem(self.first_point)  # one step draws no line: show 'all' as a dot
+        self.first_point = pg.ScatterPlotItem(size=7, pen=None)
+        item.addItem(self.first_point)  # one step draws no line: a dot per curve instead
         self.steady = SteadyRange(item, self._redraw)
         self.reset(())
 
@@ -93,7 +93,9 @@ class GradNormsPlot(pg.PlotWidget):
         for curve, (x, y) in zip(self.curves, drawn):
             curve.setData(x, y)
         if self.n == 1 and drawn:
-            self.first_point.setData(*drawn[-1])
+            brushes = [pg.mkBrush(curve.opts["pen"].color()) for curve in self.curves]
+            xs, ys = (np.concatenate(v) for v in zip(*drawn))
+            self.first_point.setData(xs, ys, brush=brushes)
         else:
             self.first_point.setData([], [])
         empty = self.n == 0

@@ -134,6 +134,7 @@ class ParamInspector(QWidget):
             form.addRow(self.names[key], self.values[key])
         self.formula = self._label("inspector_formula", "")
         self.note = self._label("inspector_note", "")
+        self.note.setTextFormat(Qt.RichText)  # zero_reason escapes the document it quotes
         self.note.setStyleSheet(f"color: {theme.HIGHLIGHT.name()}")
         self.all_digits = QCheckBox("all digits", objectName="inspector_all_digits")
         self.all_digits.setToolTip("Show every digit of each number (Python's repr)")

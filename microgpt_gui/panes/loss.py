@@ -15,6 +15,13 @@ from ..run_state import RunState
 from .envelope import Envelope
 from .steady_range import SteadyRange, StepAxis
 
+RAW_COLOUR, SMOOTH_COLOUR, LR_COLOUR = theme.PLOT_PENS[4], theme.PLOT_PENS[0], theme.PLOT_PENS[1]
+# the curves' names in their colours, beside the controls (the lr axis names itself): no
+# legend inside the plot, where it covered the curves or the uniform line at some step
+LEGEND = (
+    f"<span style='color:{RAW_COLOUR}'>──</span>&nbsp;per step &nbsp; "
+    f"<span style='color:{SMOOTH_COLOUR}'><b>━━</b></span>&nbsp;smoothed"
+)
 EMPTY_TEXT = "Press Step (S) or Play (Space): the loss of every step appears here."
 READOUT_TEXT = "hover over the plot to read a step"
 
@@ -69,17 +76,17 @@ class LossPane(QWidget):
             "−log p of the right next character, averaged over the name: lower is better"
         )
         # no grid: pyqtgraph draws it alpha-blended through every axis paint (4x the cost)
-        item.addLegend(offset=(10, -40))  # bottom left: the falling loss leaves it empty
-        self.raw = item.plot(pen=pg.mkPen(theme.PLOT_PENS[4], width=1), name="loss per step")
-        self.smooth = item.plot(pen=pg.mkPen(theme.PLOT_PENS[0], width=2), name="smoothed")
-        self.first_point = pg.ScatterPlotItem(size=8, brush=pg.mkBrush(theme.PLOT_PENS[4]))
+        self.raw = item.plot(pen=pg.mkPen(RAW_COLOUR, width=1))
+        self.smooth = item.plot(pen=pg.mkPen(SMOOTH_COLOUR, width=2))
+        self.first_point = pg.ScatterPlotItem(size=8, brush=pg.mkBrush(RAW_COLOUR))
         item.addItem(self.first_point)  # one step draws no line: show it as a dot
         self.uniform_line = pg.InfiniteLine(
             angle=0,
             pen=pg.mkPen(theme.MUTED, width=1.5, style=Qt.DashLine),
             movable=False,
             label="uniform guess",
-            labelOpts={"position": 0.08, "color": theme.MUTED, "anchors": [(0, 1), (0, 1)]},
+            # at the right end: the first steps' loss sits at the uniform guess on the left
+            labelOpts={"position": 0.98, "color": theme.MUTED, "anchors": [(1, 1), (1, 1)]},
         )
         item.addItem(self.uniform_line, ignoreBounds=True)
         self.marker = pg.ScatterPlotItem(size=9, brush=pg.mkBrush(theme.HIGHLIGHT), pen=None)
@@ -107,11 +114,9 @@ class LossPane(QWidget):
         item.scene().addItem(self.lr_view)
         axis = item.getAxis("right")
         axis.linkToView(self.lr_view)
-        axis.setLabel("learning rate", color=theme.PLOT_PENS[1])
+        axis.setLabel("learning rate", color=LR_COLOUR)
         self.lr_view.setXLink(item)
-        self.lr_curve = pg.PlotCurveItem(
-            pen=pg.mkPen(theme.PLOT_PENS[1], width=1.5, style=Qt.DotLine)
-        )
+        self.lr_curve = pg.PlotCurveItem(pen=pg.mkPen(LR_COLOUR, width=1.5, style=Qt.DotLine))
         self.lr_view.addItem(self.lr_curve)
         item.vb.sigResized.connect(self._on_view_resized)
         item.showAxis("right", False)
@@ -132,9 +137,13 @@ class LossPane(QWidget):
         self.show_lr = QCheckBox("learning rate", objectName="loss_show_lr")
         self.show_lr.setToolTip("Show the learning rate of each step on a second axis")
         self.show_lr.toggled.connect(self._on_show_lr_toggled)
+        self.legend = QLabel(LEGEND, objectName="loss_legend", textFormat=Qt.RichText)
+        self.legend.setToolTip("The curves of the plot, in their colours")
+        self.legend.setMinimumWidth(40)  # a narrow pane cuts the legend, not the plot
         for w in (self.smoothing, self.smoothing_label, self.log_y, self.show_lr):
             row.addWidget(w)
         row.addStretch(1)
+        row.addWidget(self.legend)
         return row
 
     # --- the run ---------------------------------------------------------------------

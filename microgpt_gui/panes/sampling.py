@@ -5,7 +5,6 @@ from PySide6.QtGui import QColor, QIntValidator
 from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QFormLayout,
-    QHBoxLayout,
     QLabel,
     QLineEdit,
     QListWidget,
@@ -23,7 +22,7 @@ from microgpt import RunInfo
 from .. import theme
 from ..commands import SampleRequest
 from ..run_state import RunState
-from ..text import elided, plain_tooltip
+from ..text import TOOLTIP_CHARS, elided, plain_tooltip
 from .probs_chart import ProbsChart
 
 SAMPLE_CHARS = 40  # a name in the list is shown up to this many characters
@@ -53,13 +52,13 @@ class SamplingPane(QWidget):
         self.count.setValue(20)
         self.seed = QLineEdit(objectName="sample_seed")
         self.seed.setValidator(QIntValidator(0, 2**31 - 1, self))
-        self.seed.setPlaceholderText("blank: the run's own dice")
+        self.seed.setPlaceholderText("blank = random")
         self.seed.setToolTip(
             "A whole number gives the same names every time. Blank continues the run's own "
             "random stream, so every Generate gives new names."
         )
         self.prefix = QLineEdit(objectName="sample_prefix")
-        self.prefix.setPlaceholderText("optional start, e.g. ma")
+        self.prefix.setPlaceholderText("optional, e.g. ma")
         self.prefix.textChanged.connect(self._on_prefix_changed)
         self.generate = QPushButton("Generate", objectName="sample_generate")
         self.generate.setToolTip("Generate names (Ctrl+G)")
@@ -81,13 +80,8 @@ class SamplingPane(QWidget):
     def _layout(self) -> None:
         form = QFormLayout()
         form.setContentsMargins(0, 0, 0, 0)
-        row = QHBoxLayout()
-        row.addWidget(QLabel("temperature"))
-        row.addWidget(self.temperature)
-        row.addWidget(QLabel("count"))
-        row.addWidget(self.count)
-        row.addStretch(1)
-        form.addRow(row)
+        form.addRow("temperature", self.temperature)
+        form.addRow("count", self.count)
         form.addRow("seed", self.seed)
         form.addRow("prefix", self.prefix)
         form.addRow(self.error)
@@ -97,9 +91,10 @@ class SamplingPane(QWidget):
         lv.setContentsMargins(0, 0, 0, 0)
         lv.addLayout(form)
         lv.addWidget(self.results, 1)
-        scroll = QScrollArea()
+        scroll = QScrollArea(objectName="sample_probs_scroll")
         scroll.setWidget(self.chart)
-        scroll.setWidgetResizable(True)
+        scroll.setWidgetResizable(True)  # the chart wraps its columns to the width it gets
+        scroll.setFrameShape(QScrollArea.NoFrame)
         right = QWidget()
         rv = QVBoxLayout(right)
         rv.setContentsMargins(0, 0, 0, 0)
@@ -109,6 +104,7 @@ class SamplingPane(QWidget):
         split.addWidget(left)
         split.addWidget(right)
         split.setStretchFactor(1, 2)
+        split.setSizes([210, 380])  # names are short; the chart wraps into what is left
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(split)
@@ -171,7 +167,7 @@ class SamplingPane(QWidget):
                 if s.in_data
                 else "The model made this name up: it is not in the training data."
             )
-            item.setToolTip(plain_tooltip(f"{s.text}\n{why}"))
+            item.setToolTip(plain_tooltip(f"{elided(s.text, TOOLTIP_CHARS // 2)}\n{why}"))
             self.results.addItem(item)
         new = sum(not s.in_data for s in self._samples)
         self.summary.setText(

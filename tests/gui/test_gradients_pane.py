@@ -5,7 +5,8 @@ import math
 import numpy as np
 import pytest
 from PySide6.QtCore import QPointF, Qt
-from PySide6.QtWidgets import QLabel
+from PySide6.QtGui import QTextDocument
+from PySide6.QtWidgets import QApplication, QLabel
 
 import microgpt
 from microgpt import TrainConfig
@@ -298,3 +299,39 @@ def test_reset_clears_the_run_and_reshapes_only_when_needed(qtbot, pane, small_r
     pane.on_reset(bigger)
     assert pane.heatmaps["wte"] is not kept["wte"]
     assert pane.heatmaps["wte"].shape == (bigger.vocab_size, 12)
+
+
+def overflow(label: QLabel) -> float:
+    """How many pixels label's widest unbreakable line sticks out of the label (<= 0: fits)."""
+    doc = QTextDocument()
+    doc.setDefaultFont(label.font())
+    doc.setDocumentMargin(0)
+    if label.textFormat() == Qt.PlainText:
+        doc.setPlainText(label.text())
+    else:
+        doc.setHtml(label.text())
+    width = label.contentsRect().width()
+    doc.setTextWidth(width)  # wraps where it can, as the word-wrapped label does
+    return doc.idealWidth() - width
+
+
+def test_all_digits_fit_the_inspector_in_the_window(make_window, qtbot):
+    """At 1280x800, every number, the title and the formula stay inside the side column."""
+    win = make_window()
+    win.resize(1280, 800)
+    with qtbot.waitSignal(win.run.reported, timeout=10000):
+        win.step()
+    pane = win.gradients
+    inspector = pane.inspector
+    inspector.all_digits.setChecked(True)
+    viewport = inspector.parentWidget()  # the side scroll area's viewport
+    for name, row, col in (("wte", 0, 3), ("layer0.mlp_fc1", 63, 15), ("layer0.attn_wo", 15, 15)):
+        pane.heatmaps[name].cell_clicked.emit(name, row, col)
+        assert inspector.title.text().startswith(f"<b>{name}[")
+        QApplication.processEvents()  # the posted relayout of the scroll area and the form
+        labels = [w for w in inspector.findChildren(QLabel) if w.isVisibleTo(inspector)]
+        assert len(labels) > 12
+        assert inspector.width() <= viewport.width(), "the column scrolls sideways"
+        for label in labels:
+            assert label.geometry().right() < inspector.width(), label.objectName()
+            assert overflow(label) <= 0, (name, label.objectName(), label.text())
