@@ -10,18 +10,7 @@ from time import perf_counter
 import numpy as np
 
 from .backend import Interrupted, Pass, StopCheck
-from .config import TrainConfig
-
-try:
-    from .config import check_temperature
-except ImportError:  # TODO: until config.check_temperature lands
-
-    def check_temperature(t):
-        if not (isinstance(t, (int, float)) and math.isfinite(t) and 0.01 <= t <= 100):
-            raise ConfigError(f"temperature must be between 0.01 and 100, got {t!r}")
-        return float(t)
-
-
+from .config import TrainConfig, check_temperature
 from .data import CharTokenizer
 from .errors import ConfigError, DatasetError
 from .history import History
