@@ -11,7 +11,7 @@ import time
 from collections import deque
 
 import numpy as np
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from microgpt import RunInfo, StepPoints, StepReport
 from microgpt.history import History
@@ -145,9 +145,6 @@ class RunState(QObject):
             self.latest = report
             self.reported.emit(report)
         self.drawn.emit(self.step)
-        # pyqtgraph scenes defer their updates to queued calls: run them now, so that the
-        # whole frame is painted in one pass (one UpdateRequest) and not in four
-        QCoreApplication.sendPostedEvents(None, QEvent.MetaCall)
 
     def _update_rate(self) -> None:
         if len(self._rate) >= 2:

@@ -1,7 +1,14 @@
 """One module per pane.
 
-A training pane is a QWidget that renders snapshots and never touches the Trainer:
-    on_reset(info: RunInfo)          a new, reset or loaded run; clear and re-shape
-    on_points(points: list[StepPoint])  every step's compact numbers, batched
-    on_report(report: StepReport)    the latest full report (at most ~30 per second)
+A training pane is a QWidget that takes the RunState in its constructor and subscribes to
+what it needs (reset, advanced, reported); it renders snapshots and never touches the
+Trainer. A pane behind another tab only remembers the latest report (see on_screen).
 """
+
+from PySide6.QtWidgets import QWidget
+
+
+def on_screen(widget: QWidget) -> bool:
+    """Is any of widget visible? A dock behind another tab is 'visible' to Qt 6.11 but
+    has an empty visible region; it gets a paint event when its tab comes forward."""
+    return widget.isVisible() and not widget.visibleRegion().isEmpty()

@@ -1,7 +1,7 @@
 """ExamplePane: the document of the last step, position by position, and its attention."""
 
 import numpy as np
-from PySide6.QtCore import QRectF, QSize, Qt
+from PySide6.QtCore import QRectF, QSize, Qt, QTimer
 from PySide6.QtGui import QColor, QFont, QPainter, QPen
 from PySide6.QtWidgets import QLabel, QScrollArea, QSizePolicy, QVBoxLayout, QWidget
 
@@ -10,6 +10,7 @@ from microgpt import RunInfo, StepReport
 from .. import theme
 from ..run_state import RunState
 from ..text import escaped, token_text
+from . import on_screen
 from .attention import AttentionView
 
 EMPTY_TEXT = (
@@ -126,13 +127,17 @@ class ExamplePane(QWidget):
         self.attention.clear()
 
     def _on_run_reported(self, report: StepReport) -> None:
-        if self.isVisible():
+        if on_screen(self):
             self.show_report(report)
         else:
             self._stale = report
 
-    def showEvent(self, event) -> None:
-        super().showEvent(event)
+    def paintEvent(self, event) -> None:
+        super().paintEvent(event)
+        if self._stale is not None:  # the tab came forward: draw what it missed, next turn
+            QTimer.singleShot(0, self._catch_up)
+
+    def _catch_up(self) -> None:
         if self._stale is not None:
             self.show_report(self._stale)
 

@@ -1,7 +1,7 @@
 """GradientsPane: a heatmap per parameter matrix, a cell inspector, and the grad-norm history."""
 
 import numpy as np
-from PySide6.QtCore import QEvent, Qt
+from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -18,6 +18,7 @@ from microgpt import RunInfo, StepPoints, StepReport
 
 from .. import theme
 from ..run_state import RunState
+from . import on_screen
 from .grad_norms import GradNormsPlot
 from .gradients_heatmap import MIN_WIDTH_PX, MatrixHeatmap
 from .gradients_inspector import ParamInspector
@@ -228,7 +229,7 @@ class GradientsPane(QWidget):
 
     def _on_run_reported(self, report: StepReport) -> None:
         self.report = report
-        if not self.isVisible():
+        if not on_screen(self):
             self._stale = True
             return
         self._show_report()
@@ -242,8 +243,12 @@ class GradientsPane(QWidget):
             name, row, col = self.selected
             self.inspector.show_cell(self.report, self.specs[name], row, col)
 
-    def showEvent(self, event) -> None:
-        super().showEvent(event)
+    def paintEvent(self, event) -> None:
+        super().paintEvent(event)
+        if self._stale:  # the tab came forward: draw what it missed, next turn
+            QTimer.singleShot(0, self._catch_up)
+
+    def _catch_up(self) -> None:
         if self._stale and self.report is not None:
             self._show_report()
 
