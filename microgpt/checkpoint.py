@@ -27,6 +27,9 @@ FORMAT, VERSION = "microgpt-checkpoint", 2  # 2: the metadata is UTF-8 bytes; 1 
 MAX_CHECKPOINT_BYTES = 512 * 2**20
 MAX_META_BYTES = 128 * 2**20
 META_KEYS = {"format", "version", "config", "chars", "docs", "step", "rng", "backend", "last"}
+FLOAT64 = (np.dtype(np.float64),)
+# the history's grad norms are float16 (2 bytes a number; older checkpoints: float64)
+DTYPES = {"history_grad_norms": (np.dtype(np.float16), np.dtype(np.float64))}
 ARRAYS = ("params", "adam_m", "adam_v", "history_loss", "history_lr", "history_grad_norms")
 LAST_ARRAYS = (
     "last_grads",
@@ -59,7 +62,7 @@ def save(trainer, path) -> None:
         "adam_v": trainer.v,
         "history_loss": h.loss,
         "history_lr": h.lr,
-        "history_grad_norms": h.grad_norms.astype(np.float64),
+        "history_grad_norms": h.grad_norms,  # float16, as the history keeps them
     }
     last = trainer.report()
     if last is not None:  # what the panes show for the last step
@@ -250,7 +253,7 @@ def _read_member(archive, info, name: str, shape: tuple) -> np.ndarray:
     """The array in info if its header says float64 of this shape; nothing read otherwise."""
     with archive.open(info) as member:
         got, fortran, dtype = _header(member)
-        if dtype != np.float64 or got != shape:
+        if dtype not in DTYPES.get(name, FLOAT64) or got != shape:
             raise CheckpointError(
                 f"{name!r} has shape {got} {_dtype_name(dtype)}, expected {shape} float64"
             )
@@ -317,9 +320,11 @@ def _array(arrays: dict, name: str, shape: tuple) -> np.ndarray:
     a = arrays.get(name)
     if a is None:
         raise CheckpointError(f"checkpoint has no {name!r} array")
-    if a.dtype != np.float64 or a.shape != shape:
+    if a.dtype not in DTYPES.get(name, FLOAT64) or a.shape != shape:
         raise CheckpointError(f"{name!r} has shape {a.shape} {a.dtype}, expected {shape} float64")
-    if not np.isfinite(a).all():
+    # a float16 norm above 65504 is kept as inf (see history.py); NaN is never valid
+    bad = np.isnan(a) if name == "history_grad_norms" else ~np.isfinite(a)
+    if bad.any():
         raise CheckpointError(f"{name!r} contains NaN or infinite values")
     return a.copy()
 

@@ -19,7 +19,8 @@ from microgpt.history import History
 from .commands import DEFAULT_SPEED, FRAME_RATE
 
 RELEASE_MS = 60  # longest the worker waits for a frame to be painted
-QUIET_MS = 8  # after a repaint, the worker waits this long for the next pass of the frame
+QUIET_MS = 5  # after a repaint, the worker waits this long for the next pass of the frame
+TRAIN_S = 0.006  # the least time the worker trains between two frames at max speed
 
 
 def concatenated(runs: list[StepPoints]) -> StepPoints:
@@ -58,6 +59,7 @@ class RunState(QObject):
         self._arrived: list[StepPoints] = []  # points since the last frame
         self._pending: StepReport | None = None
         self._last_frame = 0.0
+        self._opened = 0.0  # when the worker's gate last opened
         self._rate = deque(maxlen=64)  # (time, step) while playing
         self._frame = QTimer(self, singleShot=True)
         self._frame.timeout.connect(self._flush)
@@ -117,7 +119,10 @@ class RunState(QObject):
             self._frame.stop()
             self._flush()
         elif not self._frame.isActive():
-            wait = self._last_frame + 1 / FRAME_RATE - time.perf_counter()
+            # at most FRAME_RATE frames a second, and the worker trains TRAIN_S at least
+            # between the end of one frame's repaint and the start of the next
+            due = max(self._last_frame + 1 / FRAME_RATE, self._opened + TRAIN_S)
+            wait = due - time.perf_counter()
             self._frame.start(max(0, int(wait * 1000)))
 
     def _flush(self) -> None:
@@ -185,6 +190,7 @@ class RunState(QObject):
             self._release.start(QUIET_MS)
 
     def _on_release_timeout(self) -> None:
+        self._opened = time.perf_counter()
         self._gate.set()
 
     def set_speed(self, steps_per_s: float | None) -> None:

@@ -86,6 +86,9 @@ class MainWindow(QMainWindow):
         for name, (title, widget) in panes.items():
             dock = QDockWidget(title, self, objectName=name)
             dock.setWidget(widget)
+            dock.dockLocationChanged.connect(self._check_tab_bars)
+            dock.topLevelChanged.connect(self._check_tab_bars)
+            dock.visibilityChanged.connect(self._check_tab_bars)
             self.docks[name] = dock
         # Left: the two explorers as tabs, full height. Right: the loss above the
         # current example / sampling tabs (Generate brings its tab forward).
@@ -258,9 +261,14 @@ class MainWindow(QMainWindow):
         handled = super().event(event)
         if event.type() == QEvent.UpdateRequest:  # Qt painted every dirty child just now
             self.run.painted()
-        elif event.type() in (QEvent.LayoutRequest, QEvent.Show, QEvent.Resize):
-            QTimer.singleShot(0, self._hide_stray_tab_bars)
+        elif event.type() in (QEvent.Show, QEvent.Resize):
+            self._check_tab_bars()
         return handled
+
+    def _check_tab_bars(self, *_) -> None:
+        """After the docks move: not on every LayoutRequest (a label's new text during Play
+        made one, and each check repainted the docks' area)."""
+        QTimer.singleShot(0, self._hide_stray_tab_bars)
 
     def _hide_stray_tab_bars(self) -> None:
         """Qt 6.11 leaves a stray copy of a dock tab bar after a second tabified group
@@ -296,6 +304,7 @@ class MainWindow(QMainWindow):
 
     def reset_layout(self) -> None:
         self.restoreState(self._default_state, SETTINGS_VERSION)
+        self._check_tab_bars()
 
     def closeEvent(self, event) -> None:
         s = self._settings()

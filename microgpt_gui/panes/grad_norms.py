@@ -3,6 +3,7 @@
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QSizePolicy
 
 from microgpt import StepPoints
@@ -27,10 +28,13 @@ def short_name(spec: ParamSpec, n_layer: int) -> str:
 
 
 def pen_for(i: int):
-    """Okabe-Ito colours without black (kept for 'all'); dashed after the first eight."""
+    """Okabe-Ito colours without black (kept for 'all'); darker after the first eight.
+
+    1 px solid: a dashed or 2 px pen cost ~10x as much to draw (~2.6 ms per 1000 points).
+    """
     colours = [c for c in theme.PLOT_PENS if c != "#000000"]
-    style = Qt.SolidLine if i < len(colours) else Qt.DashLine
-    return pg.mkPen(colours[i % len(colours)], width=1, style=style)  # 1 px: cheap to draw
+    colour = QColor(colours[i % len(colours)])
+    return pg.mkPen(colour if i < len(colours) else colour.darker(160), width=1)
 
 
 class GradNormsPlot(pg.PlotWidget):
@@ -43,6 +47,7 @@ class GradNormsPlot(pg.PlotWidget):
         item = self.getPlotItem()
         item.setLabel("bottom", "step", **{"font-size": "8pt"})
         item.setLabel("left", "gradient size", **{"font-size": "8pt"})
+        item.getAxis("left").setWidth(46)  # fixed: a wider tick label relaid the plot out
         # no grid: alpha-blended grid lines made each repaint ~4x slower
         item.setMenuEnabled(False)
         self.legend = pg.LegendItem(verSpacing=-6, labelTextSize="8pt")
@@ -69,7 +74,7 @@ class GradNormsPlot(pg.PlotWidget):
             self.curves.append(item.plot(pen=pen_for(i)))
             self.legend.addItem(self.curves[-1], short_name(spec, n_layer))
         if specs:  # the global norm: sqrt of the sum of every matrix's norm²
-            self.curves.append(item.plot(pen=pg.mkPen("#000000", width=2)))
+            self.curves.append(item.plot(pen=pg.mkPen("#000000", width=1)))
             self.legend.addItem(self.curves[-1], "all")
         self.legend.setColumnCount(min(3, max(1, (len(self.curves) + 3) // 4)))  # 4 rows, 3 cols
         self.envelopes = [Envelope() for _ in self.curves]

@@ -263,6 +263,7 @@ class GradientsPane(QWidget):
     def _blank(self) -> None:
         """Zeros in every heatmap: the shapes and labels show before the first step."""
         for heatmap in self.heatmaps.values():
+            heatmap.forget_scale()
             heatmap.set_image(np.zeros(heatmap.shape), 1.0)  # white, with a readable colour bar
 
     def matrix(self, name: str) -> np.ndarray:

@@ -21,6 +21,7 @@ from microgpt.model import ParamSpec
 
 from .. import theme
 from ..text import token_text
+from .steady_range import nice_ceil
 
 LABELLED_ROW_PX = 13  # a row with a char / position label needs a line of small text
 PLAIN_ROW_PX = 9
@@ -73,6 +74,7 @@ class MatrixHeatmap(QWidget):
         super().__init__(parent)
         self.spec, self.name, self.shape = spec, spec.name, tuple(spec.shape)
         self._sequential = False  # True: levels (0, limit) for magnitudes
+        self._top: float | None = None  # the colour scale's end, a round number
         self.setMinimumWidth(MIN_WIDTH_PX)
         rows, cols = self.shape
         self.setObjectName(f"heatmap_{spec.name}")
@@ -115,6 +117,7 @@ class MatrixHeatmap(QWidget):
         )
         self.bar.setImageItem(self.image, insert_in=item)
         self.bar.axis.setWidth(52)
+        self.bar.axis.enableAutoSIPrefix(False)  # its label would be re-set on every change
 
     def _build_overlays(self) -> None:
         """Outline of the rows the example used, and a marker on the clicked cell."""
@@ -141,13 +144,24 @@ class MatrixHeatmap(QWidget):
     # --- updates -----------------------------------------------------------------------
 
     def set_image(self, data: np.ndarray, limit: float) -> None:
-        """Show data with levels (-limit, limit), or (0, limit) for a colormap that starts at 0."""
-        low = 0.0 if self._sequential else -limit
+        """Show data with levels (-top, top), or (0, top) for a colormap that starts at 0,
+        where top is a round number >= limit that stays put while limit is above top / 2:
+        colours keep their meaning from one step to the next, and the colour bar's axis is
+        not laid out again every frame."""
+        top = self._top
+        if top is None or limit > top or limit < top / 2:
+            top = nice_ceil(limit)
         self.image.setImage(data, autoLevels=False)
-        self.bar.setLevels((low, limit))
+        if top != self._top:
+            self._top = top
+            self.bar.setLevels((0.0 if self._sequential else -top, top))
+
+    def forget_scale(self) -> None:
+        """A new run: the next image chooses its colour scale afresh."""
+        self._top = None
 
     def set_colormap(self, cmap: pg.ColorMap, sequential: bool) -> None:
-        self._sequential = sequential
+        self._sequential, self._top = sequential, None
         self.bar.setColorMap(cmap)
         colour = OUTLINE_ON_DARK if sequential else OUTLINE
         self.outline.setPen(pg.mkPen(colour, width=2.5, cosmetic=True))

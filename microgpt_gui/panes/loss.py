@@ -22,6 +22,7 @@ LEGEND = (
     f"<span style='color:{RAW_COLOUR}'>──</span>&nbsp;per step &nbsp; "
     f"<span style='color:{SMOOTH_COLOUR}'><b>━━</b></span>&nbsp;smoothed"
 )
+AXIS_PX = 52  # room for the label and ticks such as 3.25 or 1e-3
 EMPTY_TEXT = "Press Step (S) or Play (Space): the loss of every step appears here."
 READOUT_TEXT = "hover over the plot to read a step"
 
@@ -72,6 +73,9 @@ class LossPane(QWidget):
         item = self.plot.getPlotItem()
         item.setLabel("bottom", "step")
         item.setLabel("left", "loss")
+        # fixed axis widths: a tick label growing by a digit relaid the whole plot out
+        item.getAxis("left").setWidth(AXIS_PX)
+        item.getAxis("right").setWidth(AXIS_PX + 12)
         item.getAxis("left").setToolTip(
             "−log p of the right next character, averaged over the name: lower is better"
         )

@@ -638,3 +638,31 @@ def test_check_destination_refuses_in_the_users_words(tmp_path, where, words):
 
     with pytest.raises(CheckpointError, match=words):
         check_destination(where(tmp_path))
+
+
+def test_history_costs_at_most_64_bytes_a_step_in_a_checkpoint(tmp_path):
+    """loss and lr float64, grad norms float16 (an overflowing norm is kept as inf)."""
+    from microgpt import StepPoints
+
+    t = Trainer(default_docs(), TrainConfig(num_steps=20_000), "numpy")
+    t.step()
+    k = len(t.layout.names) + 1
+    n = 20_000
+    norms = np.full((n, k), 0.5, dtype=np.float16)
+    norms[3, 0] = np.inf
+    history = StepPoints(1, np.full(n, 2.5), np.full(n, 0.01), norms)
+    big = Trainer.from_state(
+        t.docs,
+        t.config,
+        "numpy",
+        params=t.params,
+        m=t.m,
+        v=t.v,
+        rng_state=t.rng.getstate(),
+        history=history,
+    )
+    path = tmp_path / "long.npz"
+    big.save(path)
+    assert path.stat().st_size / n <= 64
+    loaded = Trainer.load(path)
+    assert loaded.history == big.history and loaded.history.grad_norms[3, 0] == np.inf

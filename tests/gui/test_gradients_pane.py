@@ -15,6 +15,7 @@ from microgpt.trainer import MEAN_DECAY
 from microgpt_gui import theme
 from microgpt_gui.panes.gradients import GradientsPane
 from microgpt_gui.panes.gradients_inspector import cell_meaning
+from microgpt_gui.panes.steady_range import nice_ceil
 from microgpt_gui.run_state import RunState
 
 SMALL = TrainConfig(n_embd=8, n_head=2, n_layer=1, block_size=16, num_steps=20)
@@ -234,7 +235,8 @@ def test_view_switch_changes_the_image_data(pane, small_run):
         pane.view.setCurrentIndex(i)
         views[pane.view_key] = pane.heatmaps["wte"].image_data().copy()
         low, high = pane.heatmaps["wte"].bar.levels()
-        assert high == pytest.approx(np.abs(views[pane.view_key]).max())
+        largest = np.abs(views[pane.view_key]).max()
+        assert largest <= high <= 2 * largest  # a steady round number above the data
         assert low == (0 if pane.view_key == "mean_abs" else -high)
     np.testing.assert_array_equal(views["grad"], report.grads["wte"])
     np.testing.assert_array_equal(views["value"], report.params["wte"])
@@ -252,12 +254,26 @@ def test_shared_scale_gives_every_matrix_the_same_limits(pane, small_run):
     pane.on_reset(info)
     pane.on_report(reports[-1])
     largest = max(np.abs(g).max() for g in reports[-1].grads.values())
+    top = nice_ceil(largest)  # a round number at or just above the largest gradient
     pane.shared.setChecked(True)
-    assert {h.bar.levels() for h in pane.heatmaps.values()} == {(-largest, largest)}
+    assert {h.bar.levels() for h in pane.heatmaps.values()} == {(-top, top)}
     pane.shared.setChecked(False)
     for name, heatmap in pane.heatmaps.items():
         own = np.abs(reports[-1].grads[name]).max()
-        assert heatmap.bar.levels() == (-own, own)
+        low, high = heatmap.bar.levels()
+        assert low == -high and own <= high <= 2 * own  # steady: moves when own leaves it
+
+
+def test_colour_scale_stays_put_while_the_data_fit(pane, small_run):
+    info, reports, _ = small_run
+    pane.on_reset(info)
+    pane.on_report(reports[0])
+    heatmap = pane.heatmaps["lm_head"]
+    top = heatmap.bar.levels()[1]
+    heatmap.set_image(np.full(heatmap.shape, 0.6 * top), 0.6 * top)
+    assert heatmap.bar.levels()[1] == top
+    heatmap.set_image(np.full(heatmap.shape, 3 * top), 3 * top)
+    assert heatmap.bar.levels()[1] == nice_ceil(3 * top)
 
 
 def test_reports_update_items_in_place_and_the_selected_cell(qtbot, pane, small_run):
