@@ -1,7 +1,6 @@
 """`microgpt bench`: time per training step, per backend, in a process of its own."""
 
 import json
-import resource
 import statistics
 import subprocess
 import sys
@@ -11,6 +10,7 @@ from .config import TrainConfig
 from .trainer import BACKENDS, Trainer
 
 DEFAULT_STEPS = {"scalar": 30, "numpy": 2000}
+MAX_BENCH_STEPS, MAX_WARMUP = 1_000_000, 10_000
 
 
 def measure(backend: str, steps: int, warmup: int, data: str | None) -> dict:
@@ -43,6 +43,8 @@ def measure(backend: str, steps: int, warmup: int, data: str | None) -> dict:
 
 def _peak_rss_mb() -> float:
     """Peak resident set size of this process; ru_maxrss is KiB on Linux, bytes on macOS."""
+    import resource  # Unix only; imported here so `microgpt --help` works everywhere
+
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return peak / 2**20 if sys.platform == "darwin" else peak / 2**10
 
@@ -69,9 +71,16 @@ def _in_subprocess(backend: str, args) -> dict:
     return json.loads(out.stdout)
 
 
+def check_args(args) -> None:
+    """ValueError with a one-line message for numbers bench cannot use."""
+    if args.steps is not None and not 1 <= args.steps <= MAX_BENCH_STEPS:
+        raise ValueError(f"--steps must be between 1 and {MAX_BENCH_STEPS:,}, got {args.steps}")
+    if not 0 <= args.warmup <= MAX_WARMUP:
+        raise ValueError(f"--warmup must be between 0 and {MAX_WARMUP:,}, got {args.warmup}")
+
+
 def main(args) -> int:
-    if args.steps is not None and args.steps < 1:
-        raise ValueError("--steps must be at least 1")
+    check_args(args)
     if args.backend != "all":
         result = measure(
             args.backend, args.steps or DEFAULT_STEPS[args.backend], args.warmup, args.data

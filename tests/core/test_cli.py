@@ -170,6 +170,15 @@ def test_bad_data_file(tmp_path, capsys, content, word):
         (["train", "--steps", "3", "--temperature", "nan"], "--temperature"),
         (["train", "--steps", "3", "--samples", "-2"], "--samples"),
         (["bench", "--backend", "scalar", "--steps", "0"], "--steps"),
+        # #9, item 11: trained, then crashed in sampling with an OverflowError
+        (["train", "--steps", "3", "--temperature", "1e-320"], "between 0.01 and 100"),
+        (["train", "--steps", "3", "--temperature", "1000"], "between 0.01 and 100"),
+        # #9, item 12: trained 300 steps, then failed with the temp file's name
+        (["train", "--steps", "3", "--save", "/nonexistent/dir/x.npz"], "does not exist"),
+        # #9, item 13: a TrainingComplete traceback
+        (["bench", "--backend", "scalar", "--warmup", "-1"], "--warmup must be between 0 and"),
+        (["bench", "--warmup", "-1"], "--warmup"),
+        (["bench", "--backend", "numpy", "--steps", "100000000"], "--steps must be between 1"),
     ],
 )
 def test_bad_values_fail_before_training(capsys, argv, word):
@@ -177,6 +186,86 @@ def test_bad_values_fail_before_training(capsys, argv, word):
     out = capsys.readouterr()
     one_line_error(out.err, word)
     assert step_lines(out.out) == []
+
+
+def test_save_to_a_folder_fails_before_training(tmp_path, capsys):
+    assert main(["train", "--steps", "3", "--save", str(tmp_path)]) == 1
+    out = capsys.readouterr()
+    one_line_error(out.err, str(tmp_path), "is a folder")
+    assert ".tmp" not in out.err and step_lines(out.out) == []
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_run_the_computer_cannot_hold_is_refused_before_training(capsys, monkeypatch):
+    import microgpt.config
+
+    monkeypatch.setattr(microgpt.config, "MAX_MEMORY", 2**20)  # as if the model needed 1 MB+
+    assert main(["train", "--steps", "3"]) == 1
+    out = capsys.readouterr()
+    one_line_error(out.err, "too big for the scalar engine", "Use the numpy engine")
+    assert step_lines(out.out) == []
+
+
+def test_a_resumed_run_too_big_for_its_engine_is_refused(ckpt, capsys, monkeypatch):
+    import microgpt.config
+
+    monkeypatch.setattr(microgpt.config, "MAX_MEMORY", 2**20)
+    assert main(["train", "--resume", str(ckpt), "--backend", "scalar"]) == 1
+    one_line_error(capsys.readouterr().err, "too big for the scalar engine")
+    assert main(["train", "--resume", str(ckpt), "--backend", "numpy", "--samples", "0"]) == 0
+
+
+def test_a_very_slow_run_is_warned_about_and_trains(capsys, monkeypatch):
+    import microgpt.config
+
+    monkeypatch.setattr(microgpt.config, "SLOW_STEP", 1e-9)
+    assert main(["train", "--steps", "2", "--samples", "0"]) == 0
+    out = capsys.readouterr()
+    assert out.err.startswith("microgpt: warning: very slow on the scalar engine: about ")
+    assert out.err.count("\n") == 1
+    assert len(step_lines(out.out)) == 2
+
+
+def test_sample_refuses_a_temperature_that_would_overflow(ckpt, capsys):
+    assert main(["sample", "--ckpt", str(ckpt), "--temperature", "1e-320"]) == 1
+    one_line_error(capsys.readouterr().err, "--temperature", "between 0.01 and 100")
+
+
+@pytest.mark.parametrize("command", ["train", "sample", "bench"])
+def test_help_shows_every_default(capsys, command):
+    with pytest.raises(SystemExit) as info:
+        main([command, "--help"])
+    assert info.value.code == 0
+    text = capsys.readouterr().out.split("options:", 1)[1]
+    entries = re.split(r"\n  (?=-)", text)  # one per option, wrapped lines included
+    options = [" ".join(e.split()) for e in entries if e.strip() and not e.strip().startswith("-h")]
+    assert len(options) >= 5
+    for option in options:
+        assert "(default: " in option or "(required)" in option, option
+
+
+def test_train_help_says_the_default_engine_is_the_slow_scalar_one(capsys):
+    with pytest.raises(SystemExit):
+        main(["train", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "(default: scalar" in text and "slow" in text and "--backend numpy" in text
+
+
+def test_makemore_offline_suggests_a_local_file(capsys, monkeypatch):
+    import functools
+    import socket
+
+    import microgpt.data
+
+    with socket.socket() as s:  # a port with no listener: no network is used
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    offline = functools.partial(
+        microgpt.data.download_names, url=f"http://127.0.0.1:{port}/names.txt", timeout=5
+    )
+    monkeypatch.setattr(microgpt.data, "download_names", offline)
+    assert main(["train", "--data", "makemore", "--steps", "1"]) == 1
+    one_line_error(capsys.readouterr().err, "could not download", "--data path/to/names.txt")
 
 
 def test_unwritable_log_is_a_one_line_error(tmp_path, capsys):
