@@ -13,37 +13,52 @@ from PySide6.QtWidgets import (
 )
 
 from microgpt import ConfigError, TrainConfig
+from microgpt.config import LIMITS, check_cost, cost_summary
 
 from . import theme
 
-INT_FIELDS = [  # name, label, minimum, maximum, tooltip
-    ("n_embd", "embedding width (n_embd)", 1, 512, "numbers that describe each character"),
-    ("n_head", "attention heads (n_head)", 1, 64, "must divide the embedding width"),
-    ("n_layer", "layers (n_layer)", 1, 12, "transformer blocks stacked on each other"),
-    ("block_size", "context (block_size)", 1, 256, "the longest run of characters it sees"),
-    ("num_steps", "steps (num_steps)", 1, 10_000_000, "length of the learning-rate schedule"),
-    ("seed", "seed", 0, 2**31 - 1, "same seed, same shuffle, same start, same run"),
+INT_FIELDS = [  # name, label, minimum, tooltip; the maximum is config.LIMITS's
+    ("n_embd", "embedding width (n_embd)", 1, "numbers that describe each character"),
+    ("n_head", "attention heads (n_head)", 1, "must divide the embedding width"),
+    ("n_layer", "layers (n_layer)", 1, "transformer blocks stacked on each other"),
+    ("block_size", "context (block_size)", 1, "the longest run of characters it sees"),
+    ("num_steps", "steps (num_steps)", 1, "length of the learning-rate schedule"),
+    ("seed", "seed", 0, "same seed, same shuffle, same start, same run"),
 ]
+MAX_SEED = 2**31 - 1  # what a spin box holds
 FLOAT_FIELDS = [  # name, label, minimum, maximum, step, decimals
     ("learning_rate", "learning rate", 0.0, 10.0, 0.001, 5),
     ("beta1", "Adam beta1", 0.0, 1.0, 0.01, 4),
     ("beta2", "Adam beta2", 0.0, 1.0, 0.001, 4),
 ]
+NAMES_VOCAB = 27  # the bundled names: 26 letters + BOS, when the caller does not say
 
 
 class SettingsDialog(QDialog):
-    """Edits a TrainConfig; Apply is enabled only when the combination is valid."""
+    """Edits a TrainConfig; Apply is enabled only when the combination is valid and fits.
 
-    def __init__(self, config: TrainConfig, parent=None):
+    vocab_size and backend are the run's, for the cost estimate. The config must fit the
+    run's engine (the other engine's refusal is a warning); without a backend, both.
+    """
+
+    def __init__(
+        self,
+        config: TrainConfig,
+        parent=None,
+        *,
+        vocab_size: int = NAMES_VOCAB,
+        backend: str | None = None,
+    ):
         super().__init__(parent)
         self.setWindowTitle("Training settings")
         self.setObjectName("settings_dialog")
-        self._base = config
+        self.setMinimumWidth(380)  # room for the estimate and a refusal on few lines
+        self._base, self._vocab_size, self._backend = config, vocab_size, backend
         self.fields: dict[str, QSpinBox | QDoubleSpinBox] = {}
         form = QFormLayout()
-        for name, label, lo, hi, tip in INT_FIELDS:
+        for name, label, lo, tip in INT_FIELDS:
             box = QSpinBox(objectName=f"settings_{name}")
-            box.setRange(lo, hi)
+            box.setRange(lo, LIMITS.get(name, MAX_SEED))
             box.setValue(getattr(config, name))
             box.setToolTip(tip)
             box.valueChanged.connect(self._on_field_changed)
@@ -58,32 +73,51 @@ class SettingsDialog(QDialog):
             box.valueChanged.connect(self._on_field_changed)
             self.fields[name] = box
             form.addRow(label, box)
-        self.error = QLabel(objectName="settings_error")
-        self.error.setWordWrap(True)
-        self.error.setStyleSheet(f"color: {theme.BAD.name()};")
-        note = QLabel("Apply starts a new run from step 0 with these settings.")
-        note.setStyleSheet(f"color: {theme.MUTED.name()};")
+        self.estimate = self._label("settings_estimate", theme.MUTED)
+        self.warning = self._label("settings_warning", None)
+        self.error = self._label("settings_error", theme.BAD)
+        note = self._label("", theme.MUTED)
+        note.setText("Apply starts a new run from step 0 with these settings.")
         self.buttons = QDialogButtonBox(QDialogButtonBox.Apply | QDialogButtonBox.Cancel)
         self.buttons.button(QDialogButtonBox.Apply).clicked.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
-        layout.addWidget(self.error)
-        layout.addWidget(note)
-        layout.addWidget(self.buttons)
+        for widget in (self.estimate, self.warning, self.error, note, self.buttons):
+            layout.addWidget(widget)
         self._on_field_changed()
 
+    @staticmethod
+    def _label(name: str, color) -> QLabel:
+        label = QLabel(objectName=name)
+        label.setWordWrap(True)
+        if color is not None:
+            label.setStyleSheet(f"color: {color.name()};")
+        return label
+
     def config(self) -> TrainConfig | None:
-        """The edited config, or None when it is invalid (the reason is shown inline)."""
+        """The edited config, or None when it is invalid or cannot run (the reason is shown)."""
         values = {name: box.value() for name, box in self.fields.items()}
         try:
-            return replace(self._base, **values)
+            config = replace(self._base, **values)
         except ConfigError as e:
-            self.error.setText(str(e))
+            self._show("", error=str(e))
             return None
+        checks = {b: check_cost(config, self._vocab_size, b) for b in ("scalar", "numpy")}
+        must_fit = (self._backend,) if self._backend else tuple(checks)
+        refusal = next((checks[b].refusal for b in must_fit if checks[b].refusal), "")
+        notes = [c.warning if b in must_fit else c.refusal or c.warning for b, c in checks.items()]
+        warning = " · ".join(n for n in notes if n)
+        self._show(cost_summary(config, self._vocab_size), error=refusal, warning=warning)
+        return None if refusal else config
+
+    def _show(self, estimate: str, error: str = "", warning: str = "") -> None:
+        self.estimate.setText(estimate)
+        self.error.setText(error)
+        self.error.setVisible(bool(error))
+        self.warning.setText(f"⚠ {warning}" if warning else "")
+        self.warning.setVisible(bool(warning))
 
     def _on_field_changed(self, *_) -> None:
         ok = self.config() is not None
-        if ok:
-            self.error.setText("")
         self.buttons.button(QDialogButtonBox.Apply).setEnabled(ok)
