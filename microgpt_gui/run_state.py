@@ -59,6 +59,7 @@ class RunState(QObject):
         self._arrived: list[StepPoints] = []  # points since the last frame
         self._pending: StepReport | None = None
         self._last_frame = 0.0
+        self._closed = False  # the window is closing: results still queued are dropped
         self._opened = 0.0  # when the worker's gate last opened
         self._rate = deque(maxlen=64)  # (time, step) while playing
         self._frame = QTimer(self, singleShot=True)
@@ -89,6 +90,8 @@ class RunState(QObject):
 
     @Slot(object)
     def on_run_changed(self, info: RunInfo) -> None:
+        if self._closed:
+            return
         self._frame.stop()
         self.info, self.latest, self._pending = info, None, None
         self.history = History(info.history.grad_norms.shape[1], keep_norms=False)
@@ -102,6 +105,8 @@ class RunState(QObject):
 
     @Slot(object, object)
     def on_ticked(self, points: StepPoints, report) -> None:
+        if self._closed:
+            return
         if self.info is None:
             return
         if len(points) and points.first == self.step + 1:
@@ -159,6 +164,8 @@ class RunState(QObject):
 
     @Slot(bool, str)
     def on_playing_changed(self, playing: bool, why: str) -> None:
+        if self._closed:
+            return
         self.playing = playing
         if not playing:
             self._frame.stop()
@@ -171,18 +178,30 @@ class RunState(QObject):
 
     @Slot(str)
     def on_backend_changed(self, name: str) -> None:
+        if self._closed:
+            return
         self.backend = name
         self.backend_changed.emit(name)
 
     @Slot(object)
     def on_sampled(self, samples) -> None:
+        if self._closed:
+            return
         self.sampled.emit(samples)
 
     @Slot(str)
     def on_sample_failed(self, message: str) -> None:
+        if self._closed:
+            return
         self.sample_failed.emit(message)
 
     # --- from the window ------------------------------------------------------------
+
+    def close(self) -> None:
+        """The worker has stopped: what it sent before and is still queued is dropped."""
+        self._closed = True
+        self._frame.stop()
+        self._release.stop()
     def painted(self) -> None:
         """The window painted: the worker may step again once no repaint follows for
         QUIET_MS (a frame's scenes repaint in a few passes, ~5 ms apart)."""

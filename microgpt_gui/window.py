@@ -316,11 +316,13 @@ class MainWindow(QMainWindow):
     def shutdown(self, timeout_ms: int = SHUTDOWN_WAIT_MS) -> bool:
         """Stop the worker (it gives up a long step or sample) and end its thread."""
         if not self.thread_.isRunning():
+            self.run.close()
             return True
         self.worker.request_shutdown()
         self.send(ShutdownRequest())
         self.thread_.quit()
         if self.thread_.wait(timeout_ms):
+            self.run.close()
             return True
         self.thread_.setParent(None)  # destroying a running QThread would abort the process
         _ORPHANS.append(self.thread_)
