@@ -189,7 +189,3 @@ class CharTokenizer:
     def decode(self, ids) -> str:
         """Text of the ids; BOS is skipped."""
         return "".join(self.chars[i] for i in ids if i != self.bos)
-
-    def token_name(self, i: int) -> str:
-        """A printable name for one id: the char, or 'BOS'."""
-        return "BOS" if i == self.bos else self.chars[i]

@@ -202,6 +202,7 @@ class RunState(QObject):
         self._closed = True
         self._frame.stop()
         self._release.stop()
+
     def painted(self) -> None:
         """The window painted: the worker may step again once no repaint follows for
         QUIET_MS (a frame's scenes repaint in a few passes, ~5 ms apart)."""

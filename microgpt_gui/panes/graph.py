@@ -208,9 +208,6 @@ class GraphPane(QWidget):
 
     # --- selection and nudges -------------------------------------------------------
 
-    def select_node(self, i: int) -> None:
-        self.view.select(i)
-
     def _on_view_node_selected(self, i: int) -> None:
         self.inspector.show_node(self.graph, i)
         self.node_selected.emit(i)
@@ -265,12 +262,6 @@ class GraphPane(QWidget):
         ok = self.steps is not None and self.steps.advance_backward()
         self._show_steps()
         return ok
-
-    def show_all(self) -> None:
-        if self.steps is not None:
-            self.pause()
-            self.steps.finish()
-            self._show_steps()
 
     def toggle_play(self) -> None:
         if self._timer.isActive():

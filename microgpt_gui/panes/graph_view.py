@@ -220,10 +220,6 @@ class GraphView(QGraphicsView):
         """Frame the whole graph, never magnifying past MAX_FIT_SCALE."""
         self._frame("whole")
 
-    def fit_readable(self) -> None:
-        """Frame the graph, but keep text readable: a wide graph starts at its leaves."""
-        self._frame("readable")
-
     def _frame(self, mode: str) -> None:
         self._auto_fit = mode
         rect = self.sceneRect()

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from microgpt import CharTokenizer, DatasetError, VocabularyError, default_docs, load_docs
 from microgpt.data import assets_dir, download_names, parse_docs
+from microgpt.report import token_text
 
 # --- tokenizer ---------------------------------------------------------------------
 
@@ -22,7 +23,7 @@ def test_tokenizer_layout_is_microgpts():
     assert tok.bos == len(tok.chars)
     assert tok.vocab_size == len(tok.chars) + 1
     assert tok.encode("ava") == [tok.chars.index(c) for c in "ava"]
-    assert tok.token_name(tok.bos) == "BOS" and tok.token_name(0) == tok.chars[0]
+    assert token_text(tok.bos, tok.chars) == "BOS" and token_text(0, tok.chars) == tok.chars[0]
 
 
 def test_tokenizer_round_trips_every_bundled_doc():
