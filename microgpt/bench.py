@@ -14,27 +14,33 @@ MAX_BENCH_STEPS, MAX_WARMUP = 1_000_000, 10_000
 
 
 def measure(backend: str, steps: int, warmup: int, data: str | None) -> dict:
-    """Run warmup + steps training steps; time each step (the cheap StepPoint, no report)."""
+    """Run warmup + steps training steps; time each step() (the cheap StepPoint) and, apart,
+    the report() that the window asks for at most 30 times a second."""
     from .cli import _docs
 
     docs = _docs(data)
     trainer = Trainer(docs, TrainConfig(num_steps=warmup + steps), backend)
     for _ in range(warmup):
         trainer.step()
-    times, tokens = [], 0
+    times, reports, tokens = [], [], 0
     for _ in range(steps):
         t0 = perf_counter()
         point = trainer.step()
-        times.append(perf_counter() - t0)
+        t1 = perf_counter()
+        trainer.report()
+        reports.append(perf_counter() - t1)
+        times.append(t1 - t0)
         doc = trainer.docs[(point.step - 1) % len(trainer.docs)]
         tokens += len(trainer.tokens_of(doc)) - 1  # positions predicted
     ms = sorted(t * 1e3 for t in times)
+    with_report = statistics.median((t + r) * 1e3 for t, r in zip(times, reports))
     return {
         "backend": backend,
         "steps": steps,
         "median_ms": statistics.median(ms),
         "min_ms": ms[0],
         "max_ms": ms[-1],
+        "median_with_report_ms": with_report,
         "steps_per_s": 1e3 / statistics.median(ms),
         "tokens_per_s": tokens / sum(times),
         "peak_rss_mb": _peak_rss_mb(),
@@ -94,13 +100,19 @@ def main(args) -> int:
         return 0
     print(
         f"{'backend':8} {'steps':>6} {'median ms':>10} {'min ms':>9} {'max ms':>9} "
-        f"{'steps/s':>9} {'tokens/s':>10} {'peak RSS':>9}"
+        f"{'+report ms':>11} {'steps/s':>9} {'tokens/s':>10} {'peak RSS':>9}"
     )
     for r in results:
         print(
             f"{r['backend']:8} {r['steps']:6d} {r['median_ms']:10.3f} {r['min_ms']:9.3f} "
-            f"{r['max_ms']:9.3f} {r['steps_per_s']:9.1f} {r['tokens_per_s']:10.0f} "
-            f"{r['peak_rss_mb']:7.0f}MB"
+            f"{r['max_ms']:9.3f} {r['median_with_report_ms']:11.3f} {r['steps_per_s']:9.1f} "
+            f"{r['tokens_per_s']:10.0f} {r['peak_rss_mb']:7.0f}MB"
+        )
+    for r in results:
+        print(
+            f"{r['backend']}: step() with its report takes "
+            f"{r['median_with_report_ms'] / r['median_ms']:.2f}x as long as step() alone "
+            "(ratio of medians; the window asks for at most 30 reports a second)"
         )
     by = {r["backend"]: r for r in results}
     if "scalar" in by and "numpy" in by:

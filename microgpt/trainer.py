@@ -10,7 +10,7 @@ from time import perf_counter
 import numpy as np
 
 from .backend import Interrupted, Pass, StopCheck
-from .config import TrainConfig, check_temperature
+from .config import TrainConfig, check_cost, check_temperature
 from .data import CharTokenizer
 from .errors import ConfigError, DatasetError
 from .history import History
@@ -159,8 +159,14 @@ class Trainer:
         return self.step_count >= self.config.num_steps
 
     def set_backend(self, name: str) -> None:
-        """Continue with another backend from the same parameters and Adam state."""
+        """Continue with another backend from the same parameters and Adam state.
+
+        ConfigError (the run unchanged) if this model is too big for that engine.
+        """
         if name != self.backend.name:
+            check = check_cost(self.config, self.tokenizer.vocab_size, name)
+            if check.refusal:
+                raise ConfigError(check.refusal)
             self.backend = make_backend(name, self.config, self.layout, self.tokenizer.vocab_size)
 
     def set_learning_rate(self, lr: float) -> None:

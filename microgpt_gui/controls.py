@@ -37,7 +37,7 @@ def build_actions(win) -> dict[str, QAction]:
             "Use makemore names",
             d.use_makemore,
             [],
-            "Download the reference names list (32,032 names) once and train on it",
+            "Download the reference names list (32,033 names) once and train on it",
         ),
         ("use_bundled", "Use bundled names", d.use_bundled, [], "The names shipped with the app"),
         ("save", "Save checkpoint…", d.save_checkpoint, ["Ctrl+S"], "Save the whole run"),

@@ -127,7 +127,9 @@ class Dialogs(QObject):
                 self.error(f"Could not write {path}: {e.strerror or e}")
 
     def settings(self) -> None:
-        dialog = SettingsDialog(self.win.toolbar_config(), self.win)
+        info = self.win.info
+        facts = {"vocab_size": len(info.chars) + 1, "backend": info.backend} if info else {}
+        dialog = SettingsDialog(self.win.toolbar_config(), self.win, **facts)
         if dialog.exec() and (config := dialog.config()) is not None:
             self.win.reset(config=config)
 

@@ -14,8 +14,17 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
-from microgpt import Trainer, TrainingDiverged, default_docs, download_names, load_docs
+from microgpt import (
+    ConfigError,
+    TrainConfig,
+    Trainer,
+    TrainingDiverged,
+    default_docs,
+    download_names,
+    load_docs,
+)
 from microgpt.backend import Interrupted
+from microgpt.config import check_cost
 
 from .commands import (
     DEFAULT_SPEED,
@@ -122,8 +131,11 @@ class TrainerWorker(QObject):
         try:
             docs, source = self._docs_from(req)
             t = self._trainer
-            config = req.config or (t.config if t else None)
+            config = req.config or (t.config if t else None) or TrainConfig()
             backend = req.backend or (t.backend.name if t else "numpy")
+            check = check_cost(config, len(set("".join(docs))) + 1, backend)
+            if check.refusal:
+                raise ConfigError(check.refusal)
             trainer = Trainer(docs, config, backend)
         except (ValueError, MemoryError) as e:  # DatasetError, ConfigError: keep the run
             self.errored.emit(str(e) if isinstance(e, ValueError) else "not enough memory")
@@ -280,9 +292,14 @@ class TrainerWorker(QObject):
             self._trainer.set_learning_rate(req.lr)
 
     def _on_backend(self, req: BackendRequest) -> None:
-        if self._trainer is not None:
-            self._trainer.set_backend(req.name)
-            self.backend_changed.emit(req.name)
+        t = self._trainer
+        if t is None:
+            return
+        try:
+            t.set_backend(req.name)
+        except ValueError as e:  # too big for that engine: the run goes on as it was
+            self.errored.emit(str(e))
+        self.backend_changed.emit(t.backend.name)
 
     def _on_shutdown(self, _req=None) -> None:
         self._halt("closed")

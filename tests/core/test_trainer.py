@@ -386,3 +386,11 @@ def test_history_is_compact(docs):
         t.step()
     assert t.history.nbytes() / 2000 <= 64
     assert len(t.info().history) == 2000
+
+
+def test_switching_to_an_engine_too_small_for_the_model_is_refused(docs):
+    big = TrainConfig(n_embd=256, n_head=4, n_layer=8, block_size=128, num_steps=10)
+    t = Trainer(docs[:50], big, "numpy")
+    with pytest.raises(ConfigError, match="too big for the scalar engine"):
+        t.set_backend("scalar")
+    assert t.backend.name == "numpy"
