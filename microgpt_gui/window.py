@@ -3,8 +3,8 @@
 import threading
 from dataclasses import replace
 
-from PySide6.QtCore import QByteArray, QEvent, QSettings, Qt, QThread, QTimer
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QProgressBar, QPushButton, QTabBar
+from PySide6.QtCore import QByteArray, QEvent, QSettings, QThread
+from PySide6.QtWidgets import QMainWindow, QProgressBar, QPushButton
 
 from microgpt import TrainConfig
 
@@ -23,6 +23,7 @@ from .commands import (
 )
 from .controls import build_actions, build_menus
 from .dialogs import Dialogs
+from .docks import StrayTabBars, build_docks
 from .panes.example import ExamplePane
 from .panes.gradients import GradientsPane
 from .panes.graph import GraphPane
@@ -82,27 +83,8 @@ class MainWindow(QMainWindow):
             "example_pane": ("Current example", ExamplePane(run)),
             "sampling_pane": ("Sampling", SamplingPane(run)),
         }
-        self.docks = {}
-        for name, (title, widget) in panes.items():
-            dock = QDockWidget(title, self, objectName=name)
-            dock.setWidget(widget)
-            dock.dockLocationChanged.connect(self._check_tab_bars)
-            dock.topLevelChanged.connect(self._check_tab_bars)
-            dock.visibilityChanged.connect(self._check_tab_bars)
-            self.docks[name] = dock
-        # Left: the two explorers as tabs, full height. Right: the loss above the
-        # current example / sampling tabs (Generate brings its tab forward).
-        d = self.docks
-        for name in ("gradients_pane", "graph_pane"):
-            self.addDockWidget(Qt.LeftDockWidgetArea, d[name])
-        for name in ("loss_pane", "example_pane", "sampling_pane"):
-            self.addDockWidget(Qt.RightDockWidgetArea, d[name], Qt.Vertical)
-        self.tabifyDockWidget(d["gradients_pane"], d["graph_pane"])
-        self.tabifyDockWidget(d["example_pane"], d["sampling_pane"])
-        d["gradients_pane"].raise_()
-        d["example_pane"].raise_()
-        self.resizeDocks([d["gradients_pane"], d["loss_pane"]], [690, 590], Qt.Horizontal)
-        self.resizeDocks([d["loss_pane"], d["example_pane"]], [290, 430], Qt.Vertical)
+        self.docks = build_docks(self, panes)
+        self.tab_bars = StrayTabBars(self, self.docks)
         panes["sampling_pane"][1].generate_requested.connect(self._on_sampling_generate_requested)
         return {name: w for name, (_, w) in panes.items()}
 
@@ -262,31 +244,8 @@ class MainWindow(QMainWindow):
         if event.type() == QEvent.UpdateRequest:  # Qt painted every dirty child just now
             self.run.painted()
         elif event.type() in (QEvent.Show, QEvent.Resize):
-            self._check_tab_bars()
+            self.tab_bars.check()
         return handled
-
-    def _check_tab_bars(self, *_) -> None:
-        """After the docks move: not on every LayoutRequest (a label's new text during Play
-        made one, and each check repainted the docks' area)."""
-        QTimer.singleShot(0, self._hide_stray_tab_bars)
-
-    def _hide_stray_tab_bars(self) -> None:
-        """Qt 6.11 leaves a stray copy of a dock tab bar after a second tabified group
-        (a minimal QMainWindow shows it too): hide any tab bar that is not directly
-        below a dock it names."""
-        docks = [d for d in self.docks.values() if d.isVisible() and not d.isFloating()]
-        for bar in self.findChildren(QTabBar):
-            if bar.parent() is not self or not bar.isVisible():
-                continue
-            titles = {bar.tabText(i) for i in range(bar.count())}
-            owned = any(
-                d.windowTitle() in titles
-                and d.x() == bar.x()
-                and abs(d.geometry().bottom() + 1 - bar.y()) <= 3
-                for d in docks
-            )
-            if not owned:
-                bar.hide()
 
     def _settings(self) -> QSettings:
         return QSettings("microgpt", "studio")
@@ -304,7 +263,7 @@ class MainWindow(QMainWindow):
 
     def reset_layout(self) -> None:
         self.restoreState(self._default_state, SETTINGS_VERSION)
-        self._check_tab_bars()
+        self.tab_bars.check()
 
     def closeEvent(self, event) -> None:
         s = self._settings()
