@@ -79,11 +79,15 @@ class Value:
         name = f" {self.label!r}" if self.label else ""
         return f"Value({self.data!r}{name}, grad={self.grad!r})"
 
-    def topo(self) -> list["Value"]:
+    def topo(self, should_stop=None) -> list["Value"]:
         """Every node reachable from self, children before parents (microgpt's DFS order)."""
         order, visited = [], {self}
         stack = [(self, iter(self.children))]
+        visits = 0
         while stack:  # iterative post-order DFS, same order as the recursive one
+            visits += 1
+            if not visits % CHUNK and should_stop is not None and should_stop():
+                raise Interrupted("stopped while ordering the graph")
             node, children = stack[-1]
             for child in children:
                 if child not in visited:
@@ -101,7 +105,7 @@ class Value:
         should_stop, if given, is asked every CHUNK nodes; True raises Interrupted (the
         grads are then partial).
         """
-        order = self.topo()
+        order = self.topo(should_stop)
         self.grad = 1
         stop = len(order)
         while stop > 0:

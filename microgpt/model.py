@@ -138,15 +138,18 @@ def rmsnorm(x):
     return [xi * scale for xi in x]
 
 
-def gpt(sd, config: TrainConfig, token_id, pos_id, keys, values, attn_trace=None):
+def gpt(sd, config: TrainConfig, token_id, pos_id, keys, values, attn_trace=None, check=None):
     """Logits for the next token. sd: name -> list of rows of Values; keys/values: per-layer caches.
 
     attn_trace, if given, receives one list per layer of n_head weight lists (floats).
+    check, if given, is called before each attention and each MLP (it may raise to stop).
     """
     n_head, hd = config.n_head, config.head_dim
     x = [t + p for t, p in zip(sd["wte"][token_id], sd["wpe"][pos_id])]
     x = rmsnorm(x)
     for li in range(config.n_layer):
+        if check is not None:
+            check()
         x_residual = x
         x = rmsnorm(x)
         q = linear(x, sd[f"layer{li}.attn_wq"])
@@ -173,6 +176,8 @@ def gpt(sd, config: TrainConfig, token_id, pos_id, keys, values, attn_trace=None
         if attn_trace is not None:
             attn_trace.append(layer_weights)
         x = linear(x_attn, sd[f"layer{li}.attn_wo"])
+        if check is not None:
+            check()
         x = [a + b for a, b in zip(x, x_residual)]
         x_residual = x
         x = rmsnorm(x)

@@ -40,10 +40,11 @@ class ScalarBackend:
         n = min(cfg.block_size, len(tokens) - 1)
         keys, values = [[] for _ in range(cfg.n_layer)], [[] for _ in range(cfg.n_layer)]
         losses, probs_t, trace = [], [], []
+        stop = None if should_stop is None else lambda: check_stop(should_stop)
         for pos_id in range(n):
             check_stop(should_stop)
             token_id, target_id = tokens[pos_id], tokens[pos_id + 1]
-            logits = gpt(sd, cfg, token_id, pos_id, keys, values, trace)
+            logits = gpt(sd, cfg, token_id, pos_id, keys, values, trace, stop)
             probs = softmax(logits)
             probs_t.append(probs[target_id].data)
             loss_t = -probs[target_id].log()
@@ -81,9 +82,10 @@ class ScalarBackend:
         _, sd = self._leaves(params)
         keys, values = [[] for _ in range(cfg.n_layer)], [[] for _ in range(cfg.n_layer)]
         token_id, out, dists = bos, [], []
+        stop = None if should_stop is None else lambda: check_stop(should_stop)
         for pos_id in range(cfg.block_size):
             check_stop(should_stop)
-            logits = gpt(sd, cfg, token_id, pos_id, keys, values)
+            logits = gpt(sd, cfg, token_id, pos_id, keys, values, check=stop)
             if pos_id < len(prefix_ids):
                 token_id = prefix_ids[pos_id]
                 continue

@@ -7,6 +7,7 @@ short ticks that return to the worker's event loop, so a pause, a Step or a Gene
 queued meanwhile runs at the next step boundary.
 """
 
+import gc
 import sys
 import threading
 import time
@@ -69,6 +70,7 @@ class TrainerWorker(QObject):
         self._source = ""
         self._stop_flag = False  # set from the GUI thread: stop at the next step boundary
         self._closing = False  # set from the GUI thread: give up any long work now
+        self._abandoned: Interrupted | None = None  # see _keep
         # Cleared by the GUI thread while it is awake: the worker then waits between steps
         # (without the GIL) instead of slowing the GUI down by competing for it.
         self._gate = gate or threading.Event()
@@ -173,7 +175,8 @@ class TrainerWorker(QObject):
         except TrainingDiverged as e:
             self.diverged.emit(str(e))
             return
-        except Interrupted:
+        except Interrupted as e:
+            self._keep(e)
             return
         self._send(with_report=True)
 
@@ -220,8 +223,8 @@ class TrainerWorker(QObject):
             self._halt("diverged")
             self.diverged.emit(str(e))
             return
-        except Interrupted:
-            pass
+        except Interrupted as e:
+            self._keep(e)
         finishing = self._stop_flag or t.step_count >= self._target
         self._send(with_report=finishing)
         if finishing:
@@ -246,6 +249,14 @@ class TrainerWorker(QObject):
             self._last_report_at = now
         self.ticked.emit(points, report)
 
+    def _keep(self, interrupted: Interrupted) -> None:
+        """Hold on to the interrupted work (its traceback holds a Value graph of up to
+        millions of nodes) when closing: freeing it took ~1.5 s, and the window waits for
+        this thread. It is freed with the worker, after the window has gone."""
+        if self._closing:
+            self._abandoned = interrupted
+            gc.freeze()  # and keep the cyclic GC from walking it once it is enabled again
+
     def _halt(self, why: str) -> None:
         """Leave Play / Run N (if in it) and say why."""
         if not self._playing:
@@ -263,7 +274,8 @@ class TrainerWorker(QObject):
         except ValueError as e:
             self.sample_failed.emit(str(e))
             return
-        except Interrupted:
+        except Interrupted as e:
+            self._keep(e)
             return
         self.sampled.emit(samples)
 

@@ -344,21 +344,27 @@ def test_a_stop_check_interrupts_a_step_and_leaves_the_run_untouched(docs):
     assert t.step().loss == Trainer(docs, SMALL).step().loss
 
 
-def test_a_stop_check_interrupts_the_backward_pass(docs):
+def test_a_stop_check_interrupts_ordering_and_backward_every_chunk(monkeypatch):
     """Asked every CHUNK nodes, so a huge model's step can still be stopped within one."""
-    from microgpt import engine
+    from microgpt import Value, engine
     from microgpt.backend import Interrupted
 
-    t = Trainer(docs, SMALL)
-    asked = []
-    t.should_stop = lambda: asked.append(1) or len(asked) > 9  # forward asks once per position
-    old, engine.CHUNK = engine.CHUNK, 100
-    try:
+    monkeypatch.setattr(engine, "CHUNK", 100)
+    x = Value(1.0)
+    total = x
+    for _ in range(1000):
+        total = total + x * x
+    in_topo = []
+    total.topo(lambda: in_topo.append(1) and False)
+    assert len(in_topo) > 3
+    for stop_at in (3, len(in_topo) + 3):  # inside the ordering, then inside the backward
+        asked = []
         with pytest.raises(Interrupted):
-            t.step()
-    finally:
-        engine.CHUNK = old
-    assert len(asked) == 10 and t.step_count == 0
+            total.backward(lambda: asked.append(1) or len(asked) >= stop_at)
+        assert len(asked) == stop_at
+    asked = []
+    total.backward(lambda: asked.append(1) and False)
+    assert x.grad != 0 and len(asked) > len(in_topo)
 
 
 def test_divergence_names_the_setting_to_blame():

@@ -51,8 +51,8 @@ CLOSE_DURING = """
 
 
 def test_closing_during_a_long_step_stops_the_worker_and_exits_cleanly():
-    """A 4-layer, 128-wide scalar step takes ~20 s; the close must not wait for it."""
-    code = CLOSE_DURING.format(n_embd=128, n_layer=4, action="win.play()")
+    """A 2-layer, 64-wide scalar step takes ~10 s; the close must not wait for it."""
+    code = CLOSE_DURING.format(n_embd=64, n_layer=2, action="win.play()")
     out = run_script(code)
     assert out.returncode == 0, out.stderr
     assert "stopped cleanly" in out.stdout

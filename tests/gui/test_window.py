@@ -243,6 +243,7 @@ def test_checkpoint_round_trip_restores_the_loss_curve(make_window, qtbot, tmp_p
     qtbot.waitUntil(lambda: win.latest is not None and win.latest.step == 3)
     assert win.run.history.loss.tolist() == losses
     assert win.status_text.text().startswith("step 3 / 50")
+    assert win.windowTitle() == "microgpt studio — run.npz (checkpoint)"
 
 
 def test_corrupt_checkpoint_leaves_the_run_untouched(make_window, qtbot, tmp_path, monkeypatch):
