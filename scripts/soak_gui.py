@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QApplication
 
 from microgpt import TrainConfig
 from microgpt_gui import run_state, window
-from microgpt_gui.app import MainWindow
+from microgpt_gui.app import MainWindow, map_large_arrays
 
 BUSY = {"total": 0.0, "frames": 0}
 
@@ -57,6 +57,7 @@ def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--minutes", type=float, default=10)
     args = p.parse_args()
+    map_large_arrays()  # as microgpt-gui does
     app = QApplication.instance() or QApplication(sys.argv[:1])
     config = TrainConfig(num_steps=10_000_000)
     win = MainWindow(config=config, backend="numpy", restore_settings=False, speed=None)

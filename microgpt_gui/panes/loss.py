@@ -28,14 +28,15 @@ READOUT_TEXT = "hover over the plot to read a step"
 
 
 class Smoothed:
-    """TensorBoard's debiased EMA of the loss, kept whole (8 bytes a step) for the readout."""
+    """TensorBoard's debiased EMA of the loss, kept whole for the readout: float32, 4 bytes
+    a step (7 significant digits; the readout shows 4 decimals)."""
 
     def __init__(self, weight: float = 0.9):
         self.weight = weight
         self.clear()
 
     def clear(self) -> None:
-        self.n, self._data = 0, np.zeros(1024)
+        self.n, self._data = 0, np.zeros(1024, dtype=np.float32)
         self._last, self._count = 0.0, 0
 
     @property
@@ -46,7 +47,8 @@ class Smoothed:
         """Smooth ys after what came before; return their smoothed values."""
         k = len(ys)
         if self.n + k > len(self._data):
-            grown = np.zeros(max(len(self._data) + len(self._data) // 2, self.n + k))
+            size = max(len(self._data) + len(self._data) // 2, self.n + k)
+            grown = np.zeros(size, dtype=np.float32)
             grown[: self.n] = self.values
             self._data = grown
         # last = w*last + (1-w)*y; shown = last / (1 - w**count)
