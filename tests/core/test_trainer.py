@@ -360,7 +360,7 @@ def test_a_stop_check_interrupts_ordering_and_backward_every_chunk(monkeypatch):
     for stop_at in (3, len(in_topo) + 3):  # inside the ordering, then inside the backward
         asked = []
         with pytest.raises(Interrupted):
-            total.backward(lambda: asked.append(1) or len(asked) >= stop_at)
+            total.backward(lambda a=asked, k=stop_at: a.append(1) or len(a) >= k)
         assert len(asked) == stop_at
     asked = []
     total.backward(lambda: asked.append(1) and False)
