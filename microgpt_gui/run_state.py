@@ -68,7 +68,6 @@ class RunState(QObject):
         # it (painted(), then QUIET_MS without a repaint), or RELEASE_MS if nothing paints.
         # PySide hands the GIL over at every call into Qt, so a repaint beside a training
         # thread took 3-5x longer.
-        self._flushing = False
         self._release = QTimer(self, singleShot=True, interval=RELEASE_MS)
         self._release.timeout.connect(self._on_release_timeout)
 
@@ -132,16 +131,6 @@ class RunState(QObject):
 
     def _flush(self) -> None:
         """One frame: tell the panes what arrived since the last one."""
-        if self._flushing:  # a tick delivered while this frame runs its deferred updates
-            self._frame.start(0)
-            return
-        self._flushing = True
-        try:
-            self._draw()
-        finally:
-            self._flushing = False
-
-    def _draw(self) -> None:
         self._last_frame = time.perf_counter()
         if self._gate is not None:
             self._gate.clear()

@@ -13,6 +13,7 @@ import argparse
 import sys
 import time
 
+from bench_history import rss_mb  # scripts/ is on sys.path when a script runs
 from PySide6.QtCore import QEvent, QTimer
 from PySide6.QtWidgets import QApplication
 
@@ -39,18 +40,10 @@ def timed(cls, name, count_frames=False, only=None):
     setattr(cls, name, wrapper)
 
 
-timed(run_state.RunState, "_draw", count_frames=True)
+timed(run_state.RunState, "_flush", count_frames=True)
 timed(window.MainWindow, "event", only=QEvent.UpdateRequest)
 
 INTERVAL_S = 10
-
-
-def rss_mb() -> float:
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 def main() -> int:
