@@ -18,6 +18,15 @@ L = g ** 2      # f(g) = g**2,    dL/dg = 2g
 """,
     ),
     (
+        "one weight used twice",
+        """# a feeds two branches, so its gradient is the sum of two chain-rule terms
+a = param(2.0)
+b = a * 3       # one use:   db/da = 3
+c = a ** 2      # another:   dc/da = 2a
+L = b + c       # dL/da = 1 * 3 + 1 * 2a: backprop adds (+=) both terms
+""",
+    ),
+    (
         "micrograd classic",
         """# micrograd's first example: L = (a*b + c) * f
 a = 2.0
@@ -32,25 +41,45 @@ L = d * f
     (
         "neuron",
         """# One neuron: weights times inputs, plus a bias, through relu
-x1 = 2.0
+x1 = 0.5
 x2 = 0.0
 w1 = param(-3.0)
 w2 = param(1.0)
-b = param(6.88)
+b = param(2.0)
 n = w1*x1 + w2*x2 + b
 out = relu(n)
 """,
     ),
     (
         "neuron + squared error",
-        """# The same neuron, scored against the answer we wanted
-x1 = 2.0
+        """# The same neuron, scored against the answer we wanted. Descend lowers L
+x1 = 0.5
 x2 = 0.0
 w1 = param(-3.0)
 w2 = param(1.0)
-b = param(6.88)
+b = param(2.0)
 out = relu(w1*x1 + w2*x2 + b)
 target = 1.0
+L = (out - target) ** 2
+""",
+    ),
+    (
+        "two-layer MLP",
+        """# 2 inputs -> 2 tanh neurons -> 1 output neuron, scored against a target
+x1 = 1.0
+x2 = -0.5
+w11 = param(0.6)
+w12 = param(-0.4)
+b1 = param(0.1)
+w21 = param(-0.5)
+w22 = param(0.8)
+b2 = param(0.2)
+h1 = tanh(w11*x1 + w12*x2 + b1)   # hidden neuron 1
+h2 = tanh(w21*x1 + w22*x2 + b2)   # hidden neuron 2
+v1 = param(0.5)
+v2 = param(-0.7)
+out = v1*h1 + v2*h2               # the output neuron reads both
+target = 1.5
 L = (out - target) ** 2
 """,
     ),

@@ -38,9 +38,9 @@ def test_every_preset_autograd_matches_finite_differences(name, source):
         assert fd == pytest.approx(node.grad, rel=1e-5, abs=1e-7), (name, node.label)
 
 
-def test_presets_cover_the_seven_of_the_issue():
+def test_presets_cover_the_nine_of_the_issues():
     names = [name for name, _ in PRESETS]
-    assert len(names) == 7 and len(set(names)) == 7
+    assert len(names) == 9 and len(set(names)) == 9
     kinds = {evaluate(src).kind(i) for _, src in PRESETS for i in range(3)}
     assert {"data", "weight"} <= kinds
 
