@@ -5,7 +5,7 @@ from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QLabel, QSpinBox, QTool
 
 from microgpt import RunInfo
 
-from .commands import SPEEDS, speed_text
+from .commands import DEFAULT_SPEED, SPEEDS, speed_text
 
 BACKEND_CHOICES = [
     ("numpy", "numpy — fast", "Vectorised NumPy: the same numbers, thousands of steps a second"),
@@ -36,6 +36,7 @@ class TrainingToolbar(QToolBar):
             "How many training steps a second (+ / − keys). Slow: watch every step. "
             "max: as fast as this computer goes."
         )
+        self.speed_box.setCurrentIndex(max(self.speed_box.findData(DEFAULT_SPEED), 0))
         self.speed_box.currentIndexChanged.connect(self._on_speed_box_index_changed)
         self.lr_box = QDoubleSpinBox(objectName="lr_box", decimals=4, minimum=0.0001, maximum=1.0)
         self.lr_box.setSingleStep(0.001)

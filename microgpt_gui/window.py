@@ -257,6 +257,9 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         if isinstance(state, QByteArray):
             self.restoreState(state, SETTINGS_VERSION)
+        source = s.value("graph/program")
+        if isinstance(source, str) and source.strip():  # the first start keeps y = 3x
+            self.graph.set_source(source)
         raw = str(s.value("training/speed", DEFAULT_SPEED))
         names = {("max" if choice is None else str(choice)): choice for choice in SPEEDS}
         self.toolbar.set_speed(names.get(raw, DEFAULT_SPEED))
@@ -269,6 +272,7 @@ class MainWindow(QMainWindow):
         s = self._settings()
         s.setValue("window/geometry", self.saveGeometry())
         s.setValue("window/state", self.saveState(SETTINGS_VERSION))
+        s.setValue("graph/program", self.graph.source())
         self.shutdown()
         super().closeEvent(event)
 

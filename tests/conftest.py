@@ -1,4 +1,5 @@
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -35,3 +36,7 @@ def _isolated_settings(tmp_path, monkeypatch):
     """Keep QSettings and caches of tests out of the user's home."""
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    qt = sys.modules.get("PySide6.QtCore")  # Qt reads XDG_CONFIG_HOME once per process
+    if qt is not None:
+        for fmt in (qt.QSettings.NativeFormat, qt.QSettings.IniFormat):
+            qt.QSettings.setPath(fmt, qt.QSettings.UserScope, str(tmp_path / "config"))

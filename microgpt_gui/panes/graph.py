@@ -18,16 +18,20 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from microgpt import explore
 from microgpt.expr import PRESETS, ExprError, ExprGraph, evaluate
 
 from .. import theme
+from .graph_descent import DescentBar
 from .graph_editor import ExprEditor
 from .graph_inspector import NodeInspector
 from .graph_items import KIND_COLOURS
 from .graph_steps import StepThrough
+from .graph_text import fmt, name_of
 from .graph_view import GraphView
 
-DEFAULT_PRESET = "micrograd classic"
+DEFAULT_PRESET = "y = 3x"  # the first program a newcomer sees, with x selected
+DEFAULT_SELECTION = "x"
 KEPT_NOTE = "The graph shows the last program that worked."
 
 
@@ -36,30 +40,33 @@ def legend_html() -> str:
     words = {"data": "data input", "weight": "weight (param)", "intermediate": "intermediate"}
     words["output"] = "output"
     parts = [swatch.format(c=KIND_COLOURS[k].name(), t=t) for k, t in words.items()]
-    parts.append(
-        "box: name | value | grad &nbsp; ◯&nbsp;operation &nbsp; hover an arrow: local grad"
-    )
+    parts.append("box: name | value | grad &nbsp; ◯ op")
     return " &nbsp; ".join(parts)
 
 
 class GraphPane(QWidget):
-    """Expression editor, computation graph, step-through and node inspector in one pane."""
+    """Expression editor, computation graph, step-through, gradient descent and node inspector
+    in one pane."""
 
     node_selected = Signal(int)  # index into graph.nodes
-    graph_built = Signal(object)  # ExprGraph, after every successful build or nudge
+    graph_built = Signal(object)  # ExprGraph, after every successful build, nudge or descent
     build_failed = Signal(object)  # ExprError; the previous graph stays on screen
     playback_finished = Signal()  # Play reached the end of the backward pass
+    descended = Signal(float, float)  # the output before and after one descent
 
-    def __init__(self, parent=None, preset: str | None = DEFAULT_PRESET):
+    def __init__(self, parent=None, preset: str | None = DEFAULT_PRESET, select=DEFAULT_SELECTION):
         super().__init__(parent)
         self.graph: ExprGraph | None = None
-        self.overrides: dict[int, float] = {}  # nudged leaves: node index -> value
+        self.overrides: dict[int, float] = {}  # nudged or descended leaves: index -> value
+        self.nudged: set[int] = set()  # leaves moved by hand since the last build or descent
+        self.last_updates: dict[int, explore.Update] = {}  # the last descent, per weight
         self._building = False
         self._pending: str | None = None  # asked for while a build was running
         self.steps: StepThrough | None = None
         self.editor = ExprEditor()
         self.view = GraphView()
         self.inspector = NodeInspector()
+        self.descent = DescentBar()
         self.status = QLabel(objectName="graph_status", wordWrap=True, textFormat=Qt.PlainText)
         self.legend = QLabel(
             legend_html(), objectName="graph_legend", wordWrap=True, textFormat=Qt.RichText
@@ -73,8 +80,13 @@ class GraphPane(QWidget):
         self.view.node_selected.connect(self._on_view_node_selected)
         self.inspector.nudged.connect(self._on_inspector_nudged)
         self.inspector.nudges_reset.connect(self.reset_nudges)
+        self.descent.descend_requested.connect(self._on_descent_descend_requested)
+        self.descent.reset_requested.connect(self.reset_weights)
+        self.descent.lr.valueChanged.connect(self._on_descent_lr_changed)
         if preset is not None:
             self.load_preset(preset)
+            if select is not None:
+                self.select_label(select)
         self._after_change()
 
     def _make_step_bar(self) -> None:
@@ -86,27 +98,29 @@ class GraphPane(QWidget):
         self.restart_button = button(
             "graph_restart", "⟲ Restart", "Forget all values and gradients", self.restart
         )
-        self.forward_button = button(
-            "graph_forward", "Forward ▶", "Compute the next value", self.step_forward
+        self.back_button = button(
+            "graph_back", "◀ Back", "Undo the last move of the walk", self.back_move
         )
-        self.backward_button = button(
-            "graph_backward", "◀ Backward", "Pass back the next gradient", self.step_backward
+        self.next_button = button(
+            "graph_next",
+            "Next ▶",
+            "The next move: compute a value (forward), then pass back a gradient (backward)",
+            self.next_move,
         )
         self.play_button = button(
             "graph_play", "Play", "Animate both passes; again to pause", self.toggle_play
         )
         self.fit_button = button("graph_fit", "Fit", "Frame the whole graph (0)", self.view.fit)
         self.speed = QSpinBox(objectName="graph_speed", minimum=1, maximum=50, value=3)
-        self.speed.setSuffix(" steps/s")
+        self.speed.setSuffix(" moves/s")
         self.speed.setToolTip("Play speed")
         self.speed.valueChanged.connect(self._on_speed_changed)
 
     def _layout(self) -> None:
         bar = QHBoxLayout()
         bar.setContentsMargins(0, 0, 0, 0)
-        for w in (self.restart_button, self.forward_button, self.backward_button):
+        for w in (self.restart_button, self.back_button, self.next_button, self.play_button):
             bar.addWidget(w)
-        bar.addWidget(self.play_button)
         bar.addWidget(self.speed)
         bar.addStretch(1)
         bar.addWidget(self.fit_button)
@@ -118,6 +132,7 @@ class GraphPane(QWidget):
         tv.addWidget(self.status)
         tv.addWidget(self.view, 1)
         tv.addWidget(self.legend)
+        tv.addWidget(self.descent)
         scroll = QScrollArea(widgetResizable=True)
         scroll.setWidget(self.inspector)
         bottom = QSplitter(Qt.Horizontal)
@@ -125,12 +140,12 @@ class GraphPane(QWidget):
         bottom.addWidget(scroll)
         bottom.setStretchFactor(0, 2)
         bottom.setStretchFactor(1, 3)
-        bottom.setSizes([280, 420])
+        bottom.setSizes([270, 430])
         split = QSplitter(Qt.Vertical, objectName="graph_split")
         split.addWidget(top)
         split.addWidget(bottom)
-        split.setStretchFactor(0, 3)
-        split.setStretchFactor(1, 2)
+        split.setStretchFactor(0, 4)
+        split.setStretchFactor(1, 3)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(split)
@@ -140,9 +155,7 @@ class GraphPane(QWidget):
     def load_preset(self, name: str) -> bool:
         """Show preset `name` (see microgpt.expr.PRESETS) and build it."""
         self.editor.set_source(dict(PRESETS)[name])
-        items = self.editor.presets.findItems(name, Qt.MatchExactly)
-        if items:
-            self.editor.presets.setCurrentItem(items[0])
+        self.editor.select_preset(name)
         return self.build()
 
     def set_source(self, source: str) -> bool:
@@ -182,13 +195,22 @@ class GraphPane(QWidget):
             self.editor.show_error(exc, KEPT_NOTE if self.graph is not None else "")
             self.build_failed.emit(exc)
             return
-        self.pause()
-        self.overrides = {}
         self.editor.show_error(None, self._unused_note(graph))
-        self.graph = graph
-        self.steps = StepThrough(graph)
         self.view.set_graph(graph)
-        self._after_change()
+        self._show(graph)
+        self.descent.set_weights([name_of(graph, i) for i in explore.weight_indices(graph)])
+
+    def _show(self, graph: ExprGraph, descent=None) -> None:
+        """Show a new evaluation of the program: after a build, nudge, reset or descent (then
+        `descent` holds the updates it made; anything else starts the descent plot over)."""
+        self.pause()
+        self.graph, self.overrides = graph, dict(graph.overrides)
+        self.steps = StepThrough(graph)
+        self.last_updates = {u.index: u for u in descent or ()}
+        if descent is None:
+            self.descent.clear(name_of(graph, len(graph.nodes) - 1))
+            self.descent.stop()
+        self._show_steps()
         self.graph_built.emit(graph)
 
     def _unused_note(self, graph: ExprGraph) -> str:
@@ -198,18 +220,43 @@ class GraphPane(QWidget):
         return f"Not drawn: {names} (the output does not depend on it)."
 
     def _after_change(self) -> None:
-        """Refresh inspector, status and buttons after a build, nudge or step."""
-        i = self.view.selected
-        self.inspector.show_node(self.graph, i)
-        self.status.setText(self.steps.text if self.steps else "")
-        buttons = (self.restart_button, self.forward_button, self.backward_button)
-        for button in (*buttons, self.play_button):
-            button.setEnabled(self.steps is not None)
+        """Refresh inspector, status and buttons after a build, nudge, descent or move."""
+        self._show_inspector()
+        steps = self.steps
+        self.status.setText(steps.text if steps else "")
+        self.restart_button.setEnabled(steps is not None)
+        self.play_button.setEnabled(steps is not None)
+        self.back_button.setEnabled(steps is not None and not steps.at_start)
+        self.next_button.setEnabled(steps is not None and not steps.at_end)
+        done = steps is not None and steps.at_end and steps.walking
+        self.next_button.setToolTip("Done: both passes are complete" if done else "The next move")
+
+    def _show_inspector(self) -> None:
+        i, steps = self.view.selected, self.steps
+        walk = steps if steps is not None and steps.walking and not steps.at_end else None
+        self.inspector.show_node(
+            self.graph,
+            i,
+            walk=walk,
+            lr=self.descent.lr.value(),
+            last=self.last_updates.get(i),
+            nudged=i in self.nudged,
+        )
 
     # --- selection and nudges -------------------------------------------------------
 
+    def select_label(self, label: str) -> bool:
+        """Select the node named `label` (e.g. 'x'), as a click would."""
+        if self.graph is None:
+            return False
+        for i, node in enumerate(self.graph.nodes):
+            if node.label == label:
+                self.view.select(i)
+                return True
+        return False
+
     def _on_view_node_selected(self, i: int) -> None:
-        self.inspector.show_node(self.graph, i)
+        self._show_inspector()
         self.node_selected.emit(i)
 
     def nudge(self, i: int, value: float) -> bool:
@@ -221,27 +268,58 @@ class GraphPane(QWidget):
             self.editor.show_error(exc, f"(with the nudge to {value:g}; other values are kept)")
             self.build_failed.emit(exc)
             return False
-        self.pause()
-        self.overrides, self.graph = overrides, graph
         self.editor.show_error(None, "Nudged: the program text is unchanged. Undo nudges resets.")
-        self.steps = StepThrough(graph)
-        self._show_steps()
-        self.graph_built.emit(graph)
+        self.nudged.add(i)
+        self._show(graph)
         return True
 
     def _on_inspector_nudged(self, i: int, value: float) -> None:
         self.nudge(i, value)
 
     def reset_nudges(self) -> None:
-        """Every leaf back to the value written in the program."""
+        """Every leaf, weights included, back to the value written in the program."""
         if not self.overrides:
             return
-        self.overrides = {}
-        graph = evaluate(self.graph.source)
-        self.graph, self.steps = graph, StepThrough(graph)
-        self.editor.show_error(None, self._unused_note(graph))
-        self._show_steps()
-        self.graph_built.emit(graph)
+        self.nudged.clear()
+        self.editor.show_error(None, self._unused_note(self.graph))
+        self._show(evaluate(self.graph.source))
+
+    # --- gradient descent -------------------------------------------------------------
+
+    def descend(self) -> bool:
+        """One step w <- w - lr * grad on every param(...) leaf; data leaves never move."""
+        g = self.graph
+        if g is None or not explore.weight_indices(g):
+            return False
+        lr = self.descent.lr.value()
+        try:
+            new = explore.descend(g, lr)
+        except ExprError as exc:
+            self.descent.show_failure(f"Descent stopped, the weights are kept: {exc}")
+            return False
+        self.nudged.clear()
+        self._show(new, explore.descent_updates(g, lr))
+        out, before, after = name_of(g, len(g.nodes) - 1), g.output.data, new.output.data
+        self.descent.show_result(out, before, after)
+        self.status.setText(
+            f"Gradient descent: every weight took w ← w − {lr:g} × grad, so {out} went "
+            f"{fmt(before)} → {fmt(after)}. The data inputs did not move."
+        )
+        self.descended.emit(before, after)
+        return True
+
+    def _on_descent_descend_requested(self) -> None:
+        self.descend()
+
+    def reset_weights(self) -> None:
+        """Every weight back to the value written in the program (nudged data stays)."""
+        if self.graph is None:
+            return
+        self._show(explore.reset_weights(self.graph))
+        self.status.setText("The weights are back to the values written in the program.")
+
+    def _on_descent_lr_changed(self, _lr: float) -> None:
+        self._show_inspector()  # the preview of the next update uses the new rate
 
     # --- step-through -----------------------------------------------------------------
 
@@ -253,13 +331,16 @@ class GraphPane(QWidget):
         self.steps.restart()
         self._show_steps()
 
-    def step_forward(self) -> bool:
-        ok = self.steps is not None and self.steps.advance_forward()
+    def next_move(self) -> bool:
+        """The next move of the walk; False (nothing changes) when both passes are done."""
+        ok = self.steps is not None and self.steps.advance()
         self._show_steps()
         return ok
 
-    def step_backward(self) -> bool:
-        ok = self.steps is not None and self.steps.advance_backward()
+    def back_move(self) -> bool:
+        """Undo one move of the walk; False at the start."""
+        self.pause()
+        ok = self.steps is not None and self.steps.back()
         self._show_steps()
         return ok
 

@@ -5,8 +5,9 @@ import html
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QFontDatabase, QKeySequence, QShortcut, QTextCursor
 from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
     QLabel,
-    QListWidget,
     QPlainTextEdit,
     QPushButton,
     QVBoxLayout,
@@ -63,17 +64,18 @@ class ExprEditor(QWidget):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.presets = QListWidget(objectName="graph_presets")
-        self.presets.addItems([name for name, _ in PRESETS])
-        for k, (_, source) in enumerate(PRESETS):
-            self.presets.item(k).setToolTip(preset_tooltip(source))
+        self.presets = QComboBox(objectName="graph_presets")
+        self.presets.setPlaceholderText("(your own program)")
+        for k, (name, source) in enumerate(PRESETS):
+            self.presets.addItem(name)
+            self.presets.setItemData(k, preset_tooltip(source), Qt.ToolTipRole)
         self.presets.setAccessibleName("Example programs")
-        self.presets.setMaximumWidth(180)
-        self.presets.itemClicked.connect(self._on_presets_clicked)
-        self.presets.itemActivated.connect(self._on_presets_clicked)
+        self.presets.setToolTip("Example programs: pick one to load and build it")
+        self.presets.setMaxVisibleItems(len(PRESETS))
+        self.presets.activated.connect(self._on_presets_activated)
         self.text = ProgramEdit(objectName="graph_editor")
         self.text.setFont(QFontDatabase.systemFont(QFontDatabase.FixedFont))
-        self.text.setLineWrapMode(QPlainTextEdit.NoWrap)
+        self.text.setLineWrapMode(QPlainTextEdit.WidgetWidth)  # comments can be read whole
         self.text.setTabChangesFocus(True)
         self.text.setAccessibleName("Program")
         self.text.textChanged.connect(self._on_text_changed)
@@ -95,12 +97,12 @@ class ExprEditor(QWidget):
 
     def _layout(self) -> None:
         """Examples above the program: the program text gets the pane's full width."""
-        rows = self.presets.count()
-        self.presets.setMaximumHeight(self.presets.sizeHintForRow(0) * rows + 6)
+        row = QHBoxLayout()
+        row.addWidget(QLabel("Example"))
+        row.addWidget(self.presets, 1)
         box = QVBoxLayout(self)
         box.setContentsMargins(0, 0, 0, 0)
-        box.addWidget(QLabel("Examples"))
-        box.addWidget(self.presets)
+        box.addLayout(row)
         box.addWidget(self.text, 1)
         box.addWidget(self.hint)
         box.addWidget(self.error)
@@ -116,6 +118,9 @@ class ExprEditor(QWidget):
             self.show_refusal(too_long(len(source), "loaded"))
             return False
         self.text.setPlainText(source)
+        names = [name for name, text in PRESETS if text == source]
+        if names:
+            self.select_preset(names[0])
         return True
 
     def request_build(self) -> None:
@@ -145,13 +150,16 @@ class ExprEditor(QWidget):
         self.error.setText(message)
         self.error.show()
 
+    def select_preset(self, name: str) -> None:
+        """Show `name` as the chosen example (without loading it)."""
+        self.presets.setCurrentIndex(self.presets.findText(name, Qt.MatchExactly))
+
     def _on_text_changed(self) -> None:
-        item = self.presets.currentItem()
-        if item is not None and dict(PRESETS)[item.text()] != self.source():
-            self.presets.clearSelection()  # edited: no longer the preset
-            self.presets.setCurrentItem(None)
+        name = self.presets.currentText()
+        if self.presets.currentIndex() >= 0 and dict(PRESETS).get(name) != self.source():
+            self.presets.setCurrentIndex(-1)  # edited: no longer the example
         self._timer.start()
 
-    def _on_presets_clicked(self, item) -> None:
-        self.set_source(dict(PRESETS)[item.text()])
+    def _on_presets_activated(self, index: int) -> None:
+        self.set_source(PRESETS[index][1])
         self.request_build()

@@ -22,7 +22,7 @@ KIND_COLOURS = {
     "output": theme.OUTPUT,
 }
 BOX_HEIGHT = 38.0
-MIN_TEXT_LOD = 0.3  # below this zoom, boxes are drawn without text (a whole big graph)
+MIN_TEXT_PX = 8.0  # text is never drawn smaller: below that zoom, boxes are drawn blank
 OP_SIZE = 26.0
 PAD = 8.0  # text padding inside a cell
 EDGE_COLOUR = QColor("#8A8A8A")
@@ -37,13 +37,23 @@ def font(role: str) -> QFont:
             ("label", 10, True),
             ("number", 10, False),
             ("caption", 8, False),
-            ("op", 9, True),
+            ("op", 10, True),
         ):
             f = QFont()
             f.setPointSizeF(size)
             f.setBold(bold)
             _fonts[name] = f
     return _fonts[role]
+
+
+def text_px(role: str) -> float:
+    """The height of a font role's text in scene units (pixels at zoom 1)."""
+    return QFontMetricsF(font(role)).ascent()
+
+
+def legible_scale(role: str = "number") -> float:
+    """The smallest zoom at which a role's text is MIN_TEXT_PX tall on screen."""
+    return MIN_TEXT_PX / text_px(role)
 
 
 _metrics: dict[str, QFontMetricsF] = {}
@@ -106,14 +116,15 @@ class ValueBox(QGraphicsItem):
         p.drawRoundedRect(box, 4, 4)
         cells = QRectF(box.left() + self.label_w, box.top() + 1.5, 2 * self.number_w - 1.5, 35.0)
         p.fillRect(cells, Qt.white)
-        if option.levelOfDetailFromTransform(p.worldTransform()) >= MIN_TEXT_LOD:
-            self._paint_texts(p, box, cells, colour)
+        lod = option.levelOfDetailFromTransform(p.worldTransform())
+        if lod >= legible_scale():
+            self._paint_texts(p, box, cells, colour, captions=lod >= legible_scale("caption"))
         if self.selected:
             p.setPen(QPen(theme.HIGHLIGHT, 3))
             p.setBrush(Qt.NoBrush)
             p.drawRoundedRect(box.adjusted(-1.5, -1.5, 1.5, 1.5), 5, 5)
 
-    def _paint_texts(self, p, box: QRectF, cells: QRectF, colour: QColor) -> None:
+    def _paint_texts(self, p, box: QRectF, cells: QRectF, colour: QColor, captions=True) -> None:
         mid = cells.left() + self.number_w
         p.setPen(QPen(colour.darker(130), 1))
         p.drawLine(QPointF(mid, cells.top()), QPointF(mid, cells.bottom()))
@@ -124,7 +135,7 @@ class ValueBox(QGraphicsItem):
         )
         p.setFont(font("caption"))
         p.setPen(theme.MUTED)
-        for k, caption in enumerate(("value", "grad")):
+        for k, caption in enumerate(("value", "grad") if captions else ()):
             cell = QRectF(cells.left() + k * self.number_w, cells.top(), self.number_w, 14)
             p.drawText(cell, Qt.AlignHCenter | Qt.AlignTop, caption)
         p.setFont(font("number"))
@@ -154,9 +165,10 @@ class OpCircle(QGraphicsItem):
         p.setPen(QPen(theme.HIGHLIGHT if self.active else EDGE_COLOUR, 1.5))
         p.setBrush(fill)
         p.drawEllipse(rect)
-        p.setFont(font("op"))
-        p.setPen(ink_on(fill))
-        p.drawText(rect, Qt.AlignCenter, self.symbol)
+        if option.levelOfDetailFromTransform(p.worldTransform()) >= legible_scale("op"):
+            p.setFont(font("op"))
+            p.setPen(ink_on(fill))
+            p.drawText(rect, Qt.AlignCenter, self.symbol)
 
 
 class EdgeItem(QGraphicsItem):

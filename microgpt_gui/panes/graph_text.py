@@ -128,3 +128,26 @@ def backward_sentence(graph: ExprGraph, consumer: int, slot: int, total: float) 
         f"grad of {x} += ∂{c}/∂{x} × grad of {c} = {fmt(local)} × {fmt(up)} = "
         f"{fmt(local * up)}, so grad of {x} is now {fmt(total)}"
     )
+
+
+def derivative(graph: ExprGraph, top: int, bottom: int) -> str:
+    """'dL/dx': how node `top` changes with node `bottom`."""
+    return f"d{name_of(graph, top)}/d{name_of(graph, bottom)}"
+
+
+def signed(x: float) -> str:
+    """A factor inside a product: negative numbers in brackets, (−0.4800)."""
+    return f"({fmt(x)})" if x < 0 else fmt(x)
+
+
+def path_line(graph: ExprGraph, nodes: tuple[int, ...], factors, product: float) -> str:
+    """One chain-rule path: 'dL/dg · dg/dh · dh/dx = 1.130 × 0.6809 × 1.600 = 1.231'."""
+    names = " · ".join(derivative(graph, a, b) for a, b in zip(nodes, nodes[1:]))
+    numbers = " × ".join(signed(f) for f in factors)
+    return f"{names} = {numbers} = {fmt(product)}"
+
+
+def update_line(graph: ExprGraph, i: int, before: float, lr: float, grad: float) -> str:
+    """One weight's descent: 'w1 = −3.000 − 0.1 × (−0.7500) = −2.925'."""
+    after = before - lr * grad
+    return f"{name_of(graph, i)} = {fmt(before)} − {lr:g} × {signed(grad)} = {fmt(after)}"

@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QGraphicsScene, QGraphicsTextItem, QGraphicsView, 
 
 from microgpt.expr import ExprGraph
 
-from .graph_items import BOX_HEIGHT, OP_SIZE, EdgeItem, OpCircle, ValueBox
+from .graph_items import BOX_HEIGHT, OP_SIZE, EdgeItem, OpCircle, ValueBox, legible_scale
 from .graph_layout import layered_layout
 from .graph_text import box_label, fmt, local_rule, name_of, op_symbol
 
@@ -18,7 +18,6 @@ EMPTY_TEXT = (
     "preset.<br>Each number becomes a box; each operation becomes a circle.</p>"
 )
 MAX_FIT_SCALE = 1.3
-READABLE_SCALE = 0.72  # the automatic framing never shrinks text below this; Fit shows all
 _NAV_KEYS = {Qt.Key_Left, Qt.Key_Right, Qt.Key_Up, Qt.Key_Down, Qt.Key_Plus, Qt.Key_Equal}
 _NAV_KEYS |= {Qt.Key_Minus, Qt.Key_0, Qt.Key_F, Qt.Key_Home}
 
@@ -46,7 +45,7 @@ class GraphView(QGraphicsView):
         self.ops: dict[int, OpCircle] = {}  # node index -> the op circle that made it
         self.edges: list[EdgeItem] = []
         self.selected: int | None = None
-        self._auto_fit = "readable"  # or "whole" (after Fit) or "" (after a manual zoom)
+        self._auto_fit = True  # frame again on resize, until the learner zooms
         self._show_empty()
 
     # --- building ---------------------------------------------------------------------
@@ -71,7 +70,7 @@ class GraphView(QGraphicsView):
             self.boxes[i].selected = True
         else:
             self.selected = None
-        self._frame("readable")
+        self.fit()
 
     def _place(self) -> None:
         g, scene = self.graph, self.scene()
@@ -217,33 +216,34 @@ class GraphView(QGraphicsView):
     # --- zoom, fit, tooltips -------------------------------------------------------
 
     def fit(self) -> None:
-        """Frame the whole graph, never magnifying past MAX_FIT_SCALE."""
-        self._frame("whole")
-
-    def _frame(self, mode: str) -> None:
-        self._auto_fit = mode
+        """Frame the whole graph, but never so small that node text is below MIN_TEXT_PX
+        nor magnified past MAX_FIT_SCALE. A graph too big for that shows its output end
+        (the output, and what feeds it) and scrolls to the rest."""
+        self._auto_fit = True
         rect = self.sceneRect()
         self.fitInView(rect, Qt.KeepAspectRatio)
         scale = self.transform().m11()
-        if scale > MAX_FIT_SCALE or (mode == "readable" and scale < READABLE_SCALE):
-            scale = min(max(scale, READABLE_SCALE), MAX_FIT_SCALE)
-            self.resetTransform()
-            self.scale(scale, scale)
-            self.centerOn(rect.center())
-            if rect.width() * scale > self.viewport().width() and self.boxes:
-                self._show_leftmost(rect, scale)
+        legible = legible_scale()
+        if legible <= scale <= MAX_FIT_SCALE:
+            return
+        scale = min(max(scale, legible), MAX_FIT_SCALE)
+        self.resetTransform()
+        self.scale(scale, scale)
+        self.centerOn(rect.center())
+        if self.boxes and self.mapFromScene(rect).boundingRect().width() > self.viewport().width():
+            self._show_output(scale)
 
-    def _show_leftmost(self, rect: QRectF, scale: float) -> None:
-        """Too wide to read whole: start where reading starts, at the leftmost boxes."""
-        left = min(b.x() for b in self.boxes)
-        ys = sorted(b.y() for b in self.boxes if b.x() - left < 1)
+    def _show_output(self, scale: float) -> None:
+        """Too big to read whole: the output box at the right edge, at its height."""
+        out = self.boxes[-1]
+        right = out.x() + out.width / 2 + 12
         half_width = self.viewport().width() / scale / 2
-        self.centerOn(rect.left() + half_width, ys[len(ys) // 2])
+        self.centerOn(right - half_width, out.y())
 
     def zoom(self, factor: float) -> None:
         scale = self.transform().m11()
         factor = min(max(factor, 0.05 / scale), 6.0 / scale)
-        self._auto_fit = ""
+        self._auto_fit = False
         self.scale(factor, factor)
 
     def wheelEvent(self, event) -> None:
@@ -252,7 +252,7 @@ class GraphView(QGraphicsView):
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         if self._auto_fit:
-            self._frame(self._auto_fit)
+            self.fit()
 
     def edge_tooltip(self, edge: EdgeItem) -> str:
         """What an arrow carries: the local gradient, and what backprop does with it."""

@@ -4,7 +4,6 @@ import math
 
 import pytest
 
-from microgpt.expr import PRESETS, ExprError, evaluate
 from microgpt.explore import (
     DEFAULT_LR,
     MAX_PATHS,
@@ -15,6 +14,7 @@ from microgpt.explore import (
     reset_weights,
     weight_indices,
 )
+from microgpt.expr import PRESETS, ExprError, evaluate
 
 PRESET = dict(PRESETS)
 

@@ -8,7 +8,7 @@ from PySide6.QtCore import QPoint, QPointF, Qt
 
 from microgpt.expr import PRESETS, evaluate
 from microgpt_gui.panes.graph import GraphPane
-from microgpt_gui.panes.graph_inspector import CHAIN_ROWS
+from microgpt_gui.panes.graph_explain import CHAIN_ROWS
 from microgpt_gui.panes.graph_items import BOX_HEIGHT, OP_SIZE
 from microgpt_gui.panes.graph_layout import layered_layout
 from microgpt_gui.panes.graph_text import fmt, name_of
@@ -25,7 +25,7 @@ def plain(label) -> str:
 
 @pytest.fixture
 def pane(qtbot):
-    pane = GraphPane()
+    pane = GraphPane(preset="micrograd classic", select=None)
     qtbot.addWidget(pane)
     pane.resize(900, 600)
     pane.show()
@@ -159,7 +159,7 @@ def test_typing_rebuilds_after_a_pause(qtbot, pane):
     qtbot.keyClicks(pane.editor.text, "y = x ** 2")
     qtbot.waitUntil(lambda: pane.graph.output.data == 16.0, timeout=3000)
     assert len(pane.view.boxes) == 2
-    assert not pane.editor.presets.selectedItems()
+    assert pane.editor.presets.currentIndex() == -1
 
 
 def test_ctrl_enter_builds_at_once(qtbot, pane):
@@ -177,7 +177,7 @@ def test_empty_state_explains_itself(qtbot):
     assert pane.graph is None and not pane.view.boxes
     assert "No graph yet" in pane.view.scene().items()[0].toPlainText()
     assert "Click a box" in plain(pane.inspector.title)
-    assert not pane.forward_button.isEnabled()
+    assert not pane.next_button.isEnabled() and not pane.back_button.isEnabled()
     with qtbot.waitSignal(pane.build_failed):
         pane.set_source("y = log(0.0)")
     assert "Line 1" in pane.editor.error.text() and pane.graph is None
@@ -188,14 +188,15 @@ def test_step_through_by_hand(pane):
     pane.restart()
     assert all(box.data_text == "?" and box.grad_text == "?" for box in pane.view.boxes)
     for i in range(len(g.nodes)):
-        assert pane.step_forward()
+        assert pane.next_move()
         assert pane.view.boxes[i].data_text == fmt(g.nodes[i].data)
         assert pane.view.boxes[i].active
     assert pane.steps.forward_done and "L = d × f" in pane.status.text()
     n_backward = sum(len(v.children) for v in g.nodes) + 1  # + the seed dL/dL = 1
     for _ in range(n_backward):
-        assert pane.step_backward()
-    assert pane.steps.at_end
+        assert pane.next_move()
+    assert pane.steps.at_end and not pane.next_move()  # no wrapping past the end
+    assert not pane.next_button.isEnabled() and "Done" in pane.status.text()
     assert [box.grad_text for box in pane.view.boxes] == [fmt(v.grad) for v in g.nodes]
     assert pane.steps.grads == [v.grad for v in g.nodes]  # the engine's sums, bit for bit
 
@@ -203,7 +204,7 @@ def test_step_through_by_hand(pane):
 def test_backward_step_highlights_the_edge_and_says_local_times_upstream(pane):
     pane.restart()
     for _ in range(len(pane.graph.nodes) + 2):  # forward, the seed, one backward step
-        pane.step_backward()
+        pane.next_move()
     lit = [e for e in pane.view.edges if e.active]
     assert len(lit) == 1 and lit[0].slot >= 0
     assert "+=" in pane.status.text() and "×" in pane.status.text()
@@ -451,7 +452,7 @@ def test_user_text_is_shown_as_plain_text(qtbot, pane, monkeypatch):
     monkeypatch.setattr(graph_editor, "PRESETS", [("html", f"# {PAYLOAD}\nx = 1.0\n")])
     editor = graph_editor.ExprEditor()
     qtbot.addWidget(editor)
-    tip = editor.presets.item(0).toolTip()
+    tip = editor.presets.itemData(0, Qt.ToolTipRole)
     assert html.escape(PAYLOAD, quote=False) in tip and PAYLOAD not in tip
     tip = graph_view.tooltip_html(f"y = {PAYLOAD}\nline 2")
     assert html.escape(PAYLOAD, quote=False) in tip and PAYLOAD not in tip
