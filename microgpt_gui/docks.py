@@ -24,9 +24,18 @@ def build_docks(win: QMainWindow, panes: dict) -> dict[str, QDockWidget]:
     win.tabifyDockWidget(docks["example_pane"], docks["sampling_pane"])
     docks["gradients_pane"].raise_()
     docks["example_pane"].raise_()
-    win.resizeDocks([docks["gradients_pane"], docks["loss_pane"]], [690, 590], Qt.Horizontal)
-    win.resizeDocks([docks["loss_pane"], docks["example_pane"]], [290, 430], Qt.Vertical)
+    share_space(win, docks, 1280, 800)
     return docks
+
+
+def share_space(win: QMainWindow, docks: dict[str, QDockWidget], width: int, height: int):
+    """The default split of a width x height window: the explorers on the left get 54%."""
+    left = round(width * 0.54)
+    win.resizeDocks(
+        [docks["gradients_pane"], docks["loss_pane"]], [left, width - left], Qt.Horizontal
+    )
+    top = round(height * 0.4)
+    win.resizeDocks([docks["loss_pane"], docks["example_pane"]], [top, height - top], Qt.Vertical)
 
 
 class StrayTabBars(QObject):

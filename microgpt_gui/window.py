@@ -23,7 +23,7 @@ from .commands import (
 )
 from .controls import build_actions, build_menus
 from .dialogs import Dialogs
-from .docks import StrayTabBars, build_docks
+from .docks import StrayTabBars, build_docks, share_space
 from .panes.example import ExamplePane
 from .panes.gradients import GradientsPane
 from .panes.graph import GraphPane
@@ -66,6 +66,7 @@ class MainWindow(QMainWindow):
         self._wire_run()
         self._start_worker(docs, backend or "numpy")
         self._default_state = self.saveState(SETTINGS_VERSION)
+        self._layout_restored = False  # the first show shares the real size out (if not)
         if restore_settings:
             self._restore_settings()
         if speed is not ...:
@@ -244,6 +245,9 @@ class MainWindow(QMainWindow):
         if event.type() == QEvent.UpdateRequest:  # Qt painted every dirty child just now
             self.run.painted()
         elif event.type() in (QEvent.Show, QEvent.Resize):
+            if event.type() == QEvent.Show and not self._layout_restored:
+                self._layout_restored = True
+                share_space(self, self.docks, self.width(), self.height())
             self.tab_bars.check()
         return handled
 
@@ -256,7 +260,7 @@ class MainWindow(QMainWindow):
         if isinstance(geometry, QByteArray):
             self.restoreGeometry(geometry)
         if isinstance(state, QByteArray):
-            self.restoreState(state, SETTINGS_VERSION)
+            self._layout_restored = self.restoreState(state, SETTINGS_VERSION)
         source = s.value("graph/program")
         if isinstance(source, str) and source.strip():  # the first start keeps y = 3x
             self.graph.set_source(source)

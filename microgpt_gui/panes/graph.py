@@ -28,7 +28,7 @@ from .graph_inspector import NodeInspector
 from .graph_items import KIND_COLOURS
 from .graph_steps import StepThrough
 from .graph_text import fmt, name_of
-from .graph_view import GraphView
+from .graph_view import GraphView, tooltip_html
 
 DEFAULT_PRESET = "y = 3x"  # the first program a newcomer sees, with x selected
 DEFAULT_SELECTION = "x"
@@ -72,6 +72,8 @@ class GraphPane(QWidget):
             legend_html(), objectName="graph_legend", wordWrap=True, textFormat=Qt.RichText
         )
         self.legend.setStyleSheet(f"color: {theme.MUTED.name()};")
+        lines = self.status.fontMetrics().lineSpacing()
+        self.status.setFixedHeight(2 * lines + 4)  # two lines, so the graph never jumps
         self._timer = QTimer(self)
         self._timer.timeout.connect(self._on_timer_timeout)
         self._make_step_bar()
@@ -223,13 +225,19 @@ class GraphPane(QWidget):
         """Refresh inspector, status and buttons after a build, nudge, descent or move."""
         self._show_inspector()
         steps = self.steps
-        self.status.setText(steps.text if steps else "")
+        self._say(steps.text if steps else "")
         self.restart_button.setEnabled(steps is not None)
         self.play_button.setEnabled(steps is not None)
         self.back_button.setEnabled(steps is not None and not steps.at_start)
         self.next_button.setEnabled(steps is not None and not steps.at_end)
         done = steps is not None and steps.at_end and steps.walking
         self.next_button.setToolTip("Done: both passes are complete" if done else "The next move")
+
+    def _say(self, text: str) -> None:
+        """The status line: two lines tall (the graph below never jumps); all of it in the
+        tooltip when a long name makes it longer."""
+        self.status.setText(text)
+        self.status.setToolTip(tooltip_html(text))
 
     def _show_inspector(self) -> None:
         i, steps = self.view.selected, self.steps
@@ -301,7 +309,7 @@ class GraphPane(QWidget):
         self._show(new, explore.descent_updates(g, lr))
         out, before, after = name_of(g, len(g.nodes) - 1), g.output.data, new.output.data
         self.descent.show_result(out, before, after)
-        self.status.setText(
+        self._say(
             f"Gradient descent: every weight took w ← w − {lr:g} × grad, so {out} went "
             f"{fmt(before)} → {fmt(after)}. The data inputs did not move."
         )
@@ -316,7 +324,7 @@ class GraphPane(QWidget):
         if self.graph is None:
             return
         self._show(explore.reset_weights(self.graph))
-        self.status.setText("The weights are back to the values written in the program.")
+        self._say("The weights are back to the values written in the program.")
 
     def _on_descent_lr_changed(self, _lr: float) -> None:
         self._show_inspector()  # the preview of the next update uses the new rate

@@ -56,6 +56,12 @@ def legible_scale(role: str = "number") -> float:
     return MIN_TEXT_PX / text_px(role)
 
 
+def legible(lod: float, role: str = "number") -> bool:
+    """Is text of this role legible at zoom lod? (Fit zooms to exactly legible_scale(), and
+    an item's level of detail can come out a rounding error below the view's scale.)"""
+    return lod >= legible_scale(role) * (1 - 1e-9)
+
+
 _metrics: dict[str, QFontMetricsF] = {}
 
 
@@ -117,8 +123,8 @@ class ValueBox(QGraphicsItem):
         cells = QRectF(box.left() + self.label_w, box.top() + 1.5, 2 * self.number_w - 1.5, 35.0)
         p.fillRect(cells, Qt.white)
         lod = option.levelOfDetailFromTransform(p.worldTransform())
-        if lod >= legible_scale():
-            self._paint_texts(p, box, cells, colour, captions=lod >= legible_scale("caption"))
+        if legible(lod):
+            self._paint_texts(p, box, cells, colour, captions=legible(lod, "caption"))
         if self.selected:
             p.setPen(QPen(theme.HIGHLIGHT, 3))
             p.setBrush(Qt.NoBrush)
@@ -165,7 +171,7 @@ class OpCircle(QGraphicsItem):
         p.setPen(QPen(theme.HIGHLIGHT if self.active else EDGE_COLOUR, 1.5))
         p.setBrush(fill)
         p.drawEllipse(rect)
-        if option.levelOfDetailFromTransform(p.worldTransform()) >= legible_scale("op"):
+        if legible(option.levelOfDetailFromTransform(p.worldTransform()), "op"):
             p.setFont(font("op"))
             p.setPen(ink_on(fill))
             p.drawText(rect, Qt.AlignCenter, self.symbol)

@@ -253,6 +253,8 @@ class GraphView(QGraphicsView):
         super().resizeEvent(event)
         if self._auto_fit:
             self.fit()
+            if self.selected is not None:  # keep what the learner is looking at in view
+                self.ensureVisible(self.boxes[self.selected], 20, 20)
 
     def edge_tooltip(self, edge: EdgeItem) -> str:
         """What an arrow carries: the local gradient, and what backprop does with it."""

@@ -331,3 +331,29 @@ def test_descent_updates_are_what_the_inspector_quotes(qtbot, pane):
         assert pane.last_updates[i] == u and pane.graph.nodes[i].data == u.after
     names = [name_of(g, i) for i in updates]
     assert names == ["w11", "w12", "b1", "w21", "w22", "b2", "v1", "v2"]
+
+
+def test_every_box_on_screen_draws_its_text_at_the_fit_zoom(qtbot, pane, monkeypatch):
+    from microgpt_gui.panes import graph_items
+
+    pane.resize(900, 500)
+    pane.load_preset("two-layer MLP")  # too wide: Fit stops at the legible zoom
+    painted = set()
+    original = graph_items.ValueBox._paint_texts
+
+    def spy(self, *args, **kwargs):
+        painted.add(self.index)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(graph_items.ValueBox, "_paint_texts", spy)
+    view = pane.view
+    assert view.transform().m11() == pytest.approx(graph_items.legible_scale())
+    view.grab()
+    shown = {
+        b.index
+        for b in view.boxes
+        if view.viewport()
+        .rect()
+        .intersects(view.mapFromScene(b.sceneBoundingRect()).boundingRect())
+    }
+    assert shown and shown <= painted  # a rounding error once left a box blank
