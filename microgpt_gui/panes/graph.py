@@ -6,17 +6,8 @@ a step-through bar for the forward and backward passes, a legend, and the NodeIn
 trains with; the pane never evaluates text itself.
 """
 
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import (
-    QHBoxLayout,
-    QLabel,
-    QPushButton,
-    QScrollArea,
-    QSpinBox,
-    QSplitter,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QLabel, QScrollArea, QSplitter, QVBoxLayout, QWidget
 
 from microgpt import explore
 from microgpt.expr import PRESETS, ExprError, ExprGraph, evaluate
@@ -29,6 +20,7 @@ from .graph_items import KIND_COLOURS
 from .graph_steps import StepThrough
 from .graph_text import fmt, name_of
 from .graph_view import GraphView, tooltip_html
+from .graph_walk import WalkBar
 
 DEFAULT_PRESET = "y = 3x"  # the first program a newcomer sees, with x selected
 DEFAULT_SELECTION = "x"
@@ -74,10 +66,21 @@ class GraphPane(QWidget):
         self.legend.setStyleSheet(f"color: {theme.MUTED.name()};")
         lines = self.status.fontMetrics().lineSpacing()
         self.status.setFixedHeight(2 * lines + 4)  # two lines, so the graph never jumps
-        self._timer = QTimer(self)
-        self._timer.timeout.connect(self._on_timer_timeout)
-        self._make_step_bar()
+        self.walk = WalkBar()
+        bar = self.walk  # the pane's own names for its controls, for tests and lessons
+        self.restart_button, self.back_button, self.next_button = (
+            bar.restart_button,
+            bar.back_button,
+            bar.next_button,
+        )
+        self.play_button, self.fit_button, self.speed = bar.play_button, bar.fit_button, bar.speed
         self._layout()
+        bar.restart_requested.connect(self.restart)
+        bar.back_requested.connect(self.back_move)
+        bar.next_requested.connect(self.next_move)
+        bar.play_requested.connect(self.play)
+        bar.ticked.connect(self._on_walk_ticked)
+        bar.fit_requested.connect(self.view.fit)
         self.editor.build_requested.connect(self._on_editor_build_requested)
         self.view.node_selected.connect(self._on_view_node_selected)
         self.inspector.nudged.connect(self._on_inspector_nudged)
@@ -91,46 +94,12 @@ class GraphPane(QWidget):
                 self.select_label(select)
         self._after_change()
 
-    def _make_step_bar(self) -> None:
-        def button(name, text, tip, slot):
-            b = QPushButton(text, objectName=name, toolTip=tip)
-            b.clicked.connect(slot)
-            return b
-
-        self.restart_button = button(
-            "graph_restart", "⟲ Restart", "Forget all values and gradients", self.restart
-        )
-        self.back_button = button(
-            "graph_back", "◀ Back", "Undo the last move of the walk", self.back_move
-        )
-        self.next_button = button(
-            "graph_next",
-            "Next ▶",
-            "The next move: compute a value (forward), then pass back a gradient (backward)",
-            self.next_move,
-        )
-        self.play_button = button(
-            "graph_play", "Play", "Animate both passes; again to pause", self.toggle_play
-        )
-        self.fit_button = button("graph_fit", "Fit", "Frame the whole graph (0)", self.view.fit)
-        self.speed = QSpinBox(objectName="graph_speed", minimum=1, maximum=50, value=3)
-        self.speed.setSuffix(" moves/s")
-        self.speed.setToolTip("Play speed")
-        self.speed.valueChanged.connect(self._on_speed_changed)
-
     def _layout(self) -> None:
-        bar = QHBoxLayout()
-        bar.setContentsMargins(0, 0, 0, 0)
-        for w in (self.restart_button, self.back_button, self.next_button, self.play_button):
-            bar.addWidget(w)
-        bar.addWidget(self.speed)
-        bar.addStretch(1)
-        bar.addWidget(self.fit_button)
         top = QWidget()
         tv = QVBoxLayout(top)
         tv.setContentsMargins(0, 0, 0, 0)
         tv.setSpacing(2)
-        tv.addLayout(bar)
+        tv.addWidget(self.walk)
         tv.addWidget(self.status)
         tv.addWidget(self.view, 1)
         tv.addWidget(self.legend)
@@ -226,12 +195,7 @@ class GraphPane(QWidget):
         self._show_inspector()
         steps = self.steps
         self._say(steps.text if steps else "")
-        self.restart_button.setEnabled(steps is not None)
-        self.play_button.setEnabled(steps is not None)
-        self.back_button.setEnabled(steps is not None and not steps.at_start)
-        self.next_button.setEnabled(steps is not None and not steps.at_end)
-        done = steps is not None and steps.at_end and steps.walking
-        self.next_button.setToolTip("Done: both passes are complete" if done else "The next move")
+        self.walk.show_state(steps)
 
     def _say(self, text: str) -> None:
         """The status line: two lines tall (the graph below never jumps); all of it in the
@@ -353,7 +317,7 @@ class GraphPane(QWidget):
         return ok
 
     def toggle_play(self) -> None:
-        if self._timer.isActive():
+        if self.walk.playing:
             self.pause()
         else:
             self.play()
@@ -363,25 +327,19 @@ class GraphPane(QWidget):
             return
         if self.steps.at_end:
             self.steps.restart()
-        self._timer.start(round(1000 / self.speed.value()))
-        self.play_button.setText("Pause")
+        self.walk.play()
         self._show_steps()
 
     def pause(self) -> None:
-        self._timer.stop()
-        self.play_button.setText("Play")
+        self.walk.pause()
 
-    def _on_timer_timeout(self) -> None:
+    def _on_walk_ticked(self) -> None:
         self.steps.advance()
         if self.steps.at_end:
             self.pause()
         self._show_steps()
         if self.steps.at_end:
             self.playback_finished.emit()
-
-    def _on_speed_changed(self, value: int) -> None:
-        if self._timer.isActive():
-            self._timer.setInterval(round(1000 / value))
 
     def _show_steps(self) -> None:
         if self.steps is not None:
