@@ -27,6 +27,16 @@ class Pass:
     attention: np.ndarray  # (n_layer, n_head, n, n)
     t_forward: float  # seconds
     t_backward: float
+    probs: np.ndarray | None = None  # (n, vocab) the softmax at each position; None: not kept
+
+
+@dataclass(frozen=True)
+class Forward:
+    """What a forward pass alone gives: no gradients, no random numbers."""
+
+    loss: float  # (1/n) * sum(position_losses), as train_pass computes it
+    position_losses: np.ndarray  # (n,) -log p(target)
+    probs: np.ndarray  # (n, vocab) the softmax at each position
 
 
 class Backend(Protocol):
@@ -38,6 +48,12 @@ class Backend(Protocol):
         self, params: np.ndarray, tokens: list[int], should_stop: StopCheck | None = None
     ) -> Pass:
         """Loss and gradients of params on tokens = [BOS] + ids (+ [BOS]); params unchanged."""
+        ...
+
+    def forward(
+        self, params: np.ndarray, tokens: list[int], should_stop: StopCheck | None = None
+    ) -> Forward:
+        """train_pass's forward alone: the same loss (bit for bit on scalar), no gradients."""
         ...
 
     def adam(
@@ -60,6 +76,7 @@ class Backend(Protocol):
         bos: int,
         temperature: float,
         prefix_ids: list[int],
+        should_stop: StopCheck | None = None,
     ) -> tuple[list[int], list[np.ndarray]]:
         """One sample: generated ids (final BOS included) and the distribution of each."""
         ...

@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .backend import Pass, StopCheck
+from .backend import Forward, Pass, StopCheck
 from .config import TrainConfig
 from .model import ParamLayout
 from .optim import adam_vectorised
@@ -187,20 +187,25 @@ class NumpyBackend:
 
     # --- the interface the Trainer uses -------------------------------------------
 
+    def _probs(self, wts: Weights, tokens: list[int]):
+        """Softmax (n, vocab), -log p(target) (n,) and the loss, plus the forward's cache."""
+        n = min(self.config.block_size, len(tokens) - 1)
+        logits, saved = self._forward(wts, tokens[:n])
+        probs = softmax(logits)  # (n, vocab)
+        losses = -np.log(probs[np.arange(n), tokens[1 : n + 1]])  # (n,)
+        loss = (1 / n) * sum(losses.tolist())  # Python's sum, in order, like the reference
+        return probs, losses, loss, saved
+
     def train_pass(
         self, params: np.ndarray, tokens: list[int], should_stop: StopCheck | None = None
     ) -> Pass:
         t0 = perf_counter()
-        n = min(self.config.block_size, len(tokens) - 1)
         wts = self._weights_of(params)
-        rows, targets = np.arange(n), tokens[1 : n + 1]
         with np.errstate(all="ignore"):  # a divergent run gives inf/nan, which the Trainer reports
-            logits, saved = self._forward(wts, tokens[:n])
-            probs = softmax(logits)  # (n, vocab)
-            p_t = probs[rows, targets]  # (n,) p(target)
-            losses = -np.log(p_t)
-            loss = (1 / n) * sum(losses.tolist())  # Python's sum, in order, like the reference
+            probs, losses, loss, saved = self._probs(wts, tokens)
             t1 = perf_counter()
+            n = len(losses)
+            rows, targets = np.arange(n), tokens[1 : n + 1]
             # d(mean of -log softmax)/dlogits = (probs - onehot(target)) / n
             dlogits = probs * (1 / n)
             dlogits[rows, targets] -= 1 / n
@@ -209,12 +214,39 @@ class NumpyBackend:
         return Pass(
             loss=loss,
             grads=grads,
-            target_probs=p_t,
+            target_probs=probs[rows, targets],
             position_losses=losses,
             attention=np.stack([c.w for c in saved[3]]),  # (n_layer, H, n, n)
             t_forward=t1 - t0,
             t_backward=t2 - t1,
+            probs=probs,
         )
+
+    def forward(
+        self, params: np.ndarray, tokens: list[int], should_stop: StopCheck | None = None
+    ) -> Forward:
+        """train_pass's forward alone; params may be any vector (views made, none cached)."""
+        with np.errstate(all="ignore"):
+            probs, losses, loss, _ = self._probs(self._views(params), tokens)
+        return Forward(loss=loss, position_losses=losses, probs=probs)
+
+    def position_grads(self, params: np.ndarray, tokens: list[int], index: int) -> np.ndarray:
+        """(n,): entry k = d((1/n)·loss_k)/d(params[index]), one backward pass per position.
+
+        The entries sum to train_pass's grads[index] within rounding.
+        """
+        wts = self._views(params)
+        with np.errstate(all="ignore"):
+            probs, losses, _, saved = self._probs(wts, tokens)
+            n = len(losses)
+            out = np.empty(n)
+            for k in range(n):
+                # only position k's loss: dlogits row k = (probs[k] - onehot(target_k)) / n
+                dlogits = np.zeros_like(probs)
+                dlogits[k] = probs[k] * (1 / n)
+                dlogits[k, tokens[k + 1]] -= 1 / n
+                out[k] = self._backward(wts, dlogits, saved)[index]
+        return out
 
     def generate(
         self,

@@ -5,7 +5,7 @@ from time import perf_counter
 
 import numpy as np
 
-from .backend import Pass, StopCheck, check_stop
+from .backend import Forward, Pass, StopCheck, check_stop
 from .config import TrainConfig
 from .engine import Value
 from .model import ParamLayout, gpt, leaf_labels, softmax
@@ -31,24 +31,32 @@ class ScalarBackend:
             start += rows * cols
         return leaves, sd
 
-    def train_pass(
-        self, params: np.ndarray, tokens: list[int], should_stop: StopCheck | None = None
-    ) -> Pass:
+    def _losses(self, sd, tokens: list[int], should_stop: StopCheck | None, trace=None):
+        """microgpt's forward over one document: -log p(target) and the softmax, per position."""
         cfg = self.config
-        t0 = perf_counter()
-        leaves, sd = self._leaves(params)
         n = min(cfg.block_size, len(tokens) - 1)
         keys, values = [[] for _ in range(cfg.n_layer)], [[] for _ in range(cfg.n_layer)]
-        losses, probs_t, trace = [], [], []
+        losses, dists = [], []
         stop = None if should_stop is None else lambda: check_stop(should_stop)
         for pos_id in range(n):
             check_stop(should_stop)
             token_id, target_id = tokens[pos_id], tokens[pos_id + 1]
             logits = gpt(sd, cfg, token_id, pos_id, keys, values, trace, stop)
             probs = softmax(logits)
-            probs_t.append(probs[target_id].data)
             loss_t = -probs[target_id].log()
             losses.append(loss_t)
+            dists.append(probs)
+        return losses, dists
+
+    def train_pass(
+        self, params: np.ndarray, tokens: list[int], should_stop: StopCheck | None = None
+    ) -> Pass:
+        cfg = self.config
+        t0 = perf_counter()
+        leaves, sd = self._leaves(params)
+        trace = []
+        losses, dists = self._losses(sd, tokens, should_stop, trace)
+        n = len(losses)
         loss = (1 / n) * sum(losses)
         t1 = perf_counter()
         loss.backward(should_stop)
@@ -58,14 +66,29 @@ class ScalarBackend:
             for li, heads in enumerate(layer):
                 for h, w in enumerate(heads):
                     attention[li, h, pos_id, : len(w)] = w
+        probs = np.array([[p.data for p in d] for d in dists])  # (n, vocab)
         return Pass(
             loss=loss.data,
             grads=np.array([p.grad for p in leaves], dtype=np.float64),
-            target_probs=np.array(probs_t),
+            target_probs=probs[np.arange(n), tokens[1 : n + 1]],
             position_losses=np.array([lt.data for lt in losses]),
             attention=attention,
             t_forward=t1 - t0,
             t_backward=t2 - t1,
+            probs=probs,
+        )
+
+    def forward(
+        self, params: np.ndarray, tokens: list[int], should_stop: StopCheck | None = None
+    ) -> Forward:
+        """The same Value ops as train_pass, so the loss has the same bits; no backward."""
+        _, sd = self._leaves(params)
+        losses, dists = self._losses(sd, tokens, should_stop)
+        loss = (1 / len(losses)) * sum(losses)
+        return Forward(
+            loss=loss.data,
+            position_losses=np.array([lt.data for lt in losses]),
+            probs=np.array([[p.data for p in d] for d in dists]),
         )
 
     def generate(
