@@ -53,7 +53,7 @@ class StrayTabBars(QObject):
             dock.visibilityChanged.connect(self.check)
 
     def check(self, *_) -> None:
-        QTimer.singleShot(0, self._hide)
+        QTimer.singleShot(0, self, self._hide)  # cancelled if we are gone by then
 
     def _hide(self) -> None:
         docks = [d for d in self.docks.values() if d.isVisible() and not d.isFloating()]

@@ -135,7 +135,7 @@ class ExamplePane(QWidget):
     def paintEvent(self, event) -> None:
         super().paintEvent(event)
         if self._stale is not None:  # the tab came forward: draw what it missed, next turn
-            QTimer.singleShot(0, self._catch_up)
+            QTimer.singleShot(0, self, self._catch_up)
 
     def _catch_up(self) -> None:
         if self._stale is not None:

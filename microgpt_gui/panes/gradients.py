@@ -246,7 +246,7 @@ class GradientsPane(QWidget):
     def paintEvent(self, event) -> None:
         super().paintEvent(event)
         if self._stale:  # the tab came forward: draw what it missed, next turn
-            QTimer.singleShot(0, self._catch_up)
+            QTimer.singleShot(0, self, self._catch_up)
 
     def _catch_up(self) -> None:
         if self._stale and self.report is not None:
