@@ -4,7 +4,7 @@ from .config import TrainConfig
 from .data import CharTokenizer, default_docs, download_names, load_docs
 from .engine import Value
 from .errors import CheckpointError, ConfigError, DatasetError, VocabularyError
-from .report import RunInfo, Sample, StepPoint, StepPoints, StepReport
+from .report import GradientCheck, RunInfo, Sample, StepPoint, StepPoints, StepReport
 from .trainer import BACKENDS, Trainer, TrainingComplete, TrainingDiverged
 
 __all__ = [
@@ -13,6 +13,7 @@ __all__ = [
     "CheckpointError",
     "ConfigError",
     "DatasetError",
+    "GradientCheck",
     "RunInfo",
     "Sample",
     "StepPoint",

@@ -41,11 +41,26 @@ class StepReport:
     # running mean of |grad| per parameter, updated every step (not only reported ones):
     # ema = 0.9·ema + 0.1·|grad|, shown debiased as ema / (1 − 0.9^k)
     mean_abs_grads: dict[str, np.ndarray] = field(repr=False, default_factory=dict)
+    # detail, only in report(detail=True); None there too when unknown (an older checkpoint)
+    probs: np.ndarray | None = field(repr=False, default=None)  # (n, vocab) softmax, pre-update
+    loss_after: float | None = None  # loss on this doc with the updated params (no gradients)
+    position_losses_after: np.ndarray | None = field(repr=False, default=None)  # (n,)
 
     @property
     def n(self) -> int:
         """Number of predicted positions."""
         return len(self.target_probs)
+
+
+@dataclass(frozen=True)
+class GradientCheck:
+    """One parameter's gradient in the last step, by finite differences and by autograd."""
+
+    fd: float  # (loss_plus - loss_minus) / (2h)
+    autograd: float  # the step's own dL/dw
+    loss_plus: float  # the step's loss with w + h (pre-update params, same document)
+    loss_minus: float  # ... with w - h
+    h: float
 
 
 @dataclass(frozen=True)

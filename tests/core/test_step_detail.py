@@ -2,11 +2,15 @@
 position, the finite-difference check and the per-position split of one gradient."""
 
 import random
+import re
+from time import perf_counter
 
 import numpy as np
 import pytest
+import reference_microgpt as oracle  # tests/core is on sys.path
 
-from microgpt import TrainConfig, Trainer, default_docs
+from microgpt import GradientCheck, TrainConfig, Trainer, default_docs
+from microgpt.backend import Interrupted
 from microgpt.fast import NumpyBackend
 from microgpt.model import ParamLayout, init_params
 from microgpt.scalar import ScalarBackend
@@ -82,3 +86,222 @@ def test_position_grads_sum_to_the_gradient():
         split = engine.position_grads(params, tokens, i)
         assert split.shape == (8,)
         assert abs(split.sum() - grads[i]) <= ATOL
+
+
+# --- the step's detail in its report ------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def reference_run(reference_names):
+    """The reference run's first 100 steps on numpy, each with its detailed report."""
+    t = Trainer(reference_names, TrainConfig(seed=42, num_steps=1000), "numpy")
+    reports = []
+    for _ in range(100):
+        t.step()
+        reports.append(t.report(detail=True))
+    return t, reports
+
+
+def test_the_update_lowers_the_loss_of_its_own_document_almost_always(reference_run):
+    _, reports = reference_run
+    lower = sum(r.loss_after < r.loss for r in reports)
+    assert lower >= 90, f"only {lower} of 100 steps lowered their document's loss"
+
+
+def test_probs_are_the_softmax_at_each_position(reference_run):
+    trainer, reports = reference_run
+    vocab = trainer.tokenizer.vocab_size
+    for r in reports:
+        assert r.probs.shape == (r.n, vocab) and not r.probs.flags.writeable
+        np.testing.assert_allclose(r.probs.sum(axis=1), 1.0, rtol=0, atol=ATOL)
+        assert np.array_equal(r.probs[np.arange(r.n), list(r.tokens[1:])], r.target_probs)
+        assert r.position_losses_after.shape == (r.n,)
+        assert r.loss_after == pytest.approx(r.position_losses_after.mean(), rel=1e-12)
+
+
+def test_loss_after_is_the_scalar_engine_s_loss_at_the_updated_params(reference_names):
+    t = Trainer(reference_names, TrainConfig(seed=42, num_steps=1000), "numpy")
+    scalar = ScalarBackend(t.config, t.layout, t.tokenizer.vocab_size)
+    for _ in range(3):
+        t.step()
+        r = t.report(detail=True)
+        other = scalar.forward(t.params, list(r.tokens))
+        assert abs(r.loss_after - other.loss) <= ATOL
+        np.testing.assert_allclose(r.position_losses_after, other.position_losses, atol=ATOL)
+
+
+@pytest.mark.parametrize("backend", ["scalar", "numpy"])
+def test_loss_after_is_the_oracle_s_next_loss_on_a_one_document_dataset(backend):
+    # with one document, step k + 1 trains on the document step k updated for
+    docs = ["emma"]
+    losses, _ = oracle.run(docs, num_steps=10, stop=3, n_samples=0)
+    t = Trainer(docs, TrainConfig(num_steps=10), backend)
+    after = []
+    for _ in range(2):
+        t.step()
+        after.append(t.report(detail=True).loss_after)
+    if backend == "scalar":
+        assert after == losses[1:]
+    else:
+        np.testing.assert_allclose(after, losses[1:], rtol=0, atol=ATOL)
+
+
+def test_scalar_and_numpy_details_agree():
+    runs = {}
+    for backend in ("scalar", "numpy"):
+        t = Trainer(default_docs(), TrainConfig(), backend)
+        runs[backend] = []
+        for _ in range(4):
+            t.step()
+            runs[backend].append(t.report(detail=True))
+    for a, b in zip(runs["scalar"], runs["numpy"]):
+        assert a.tokens == b.tokens
+        np.testing.assert_allclose(a.probs, b.probs, rtol=0, atol=ATOL)
+        assert abs(a.loss_after - b.loss_after) <= ATOL
+        np.testing.assert_allclose(a.position_losses_after, b.position_losses_after, atol=ATOL)
+
+
+def test_a_plain_report_has_no_detail_and_asking_for_it_upgrades_the_cache():
+    t = Trainer(default_docs(), SMALL)
+    t.step()
+    plain = t.report()
+    assert (plain.probs, plain.loss_after, plain.position_losses_after) == (None, None, None)
+    detailed = t.report(detail=True)
+    assert detailed.probs is not None and detailed.loss_after is not None
+    assert t.report() is detailed and t.report(detail=True) is detailed
+    assert (detailed.step, detailed.loss, detailed.doc) == (plain.step, plain.loss, plain.doc)
+    assert detailed.params["wte"] is plain.params["wte"]  # the rest is shared, not rebuilt
+    t.step()
+    assert t.report().probs is None  # a new step: plain again until asked
+
+
+def test_no_detail_before_the_first_step():
+    t = Trainer(default_docs(), SMALL)
+    assert t.report(detail=True) is None
+    with pytest.raises(ValueError, match="no step"):
+        t.gradient_check("wte", 0, 0)
+    with pytest.raises(ValueError, match="no step"):
+        t.position_split("wte", 0, 0)
+
+
+def test_an_interrupted_detail_leaves_the_plain_report():
+    t = Trainer(default_docs(), SMALL)
+    t.step()
+    t.should_stop = lambda: True
+    with pytest.raises(Interrupted):
+        t.report(detail=True)
+    t.should_stop = None
+    assert t.report().loss_after is None
+    assert t.report(detail=True).loss_after is not None
+
+
+def test_looking_into_steps_does_not_change_the_run(reference_names, reference_json):
+    # fidelity: the same losses, params, random stream and samples as a run never asked
+    config = TrainConfig(seed=42, num_steps=1000)
+    looked, plain = Trainer(reference_names, config), Trainer(reference_names, config)
+    losses = []
+    for _ in range(3):
+        losses.append(looked.step().loss)
+        looked.report(detail=True)
+        looked.gradient_check("layer0.attn_wq", 1, 2)
+        looked.position_split("wpe", 0, 3)
+    assert losses == reference_json["first_losses"][:3]
+    assert losses == [plain.step().loss for _ in range(3)]
+    assert looked.params.tolist() == plain.params.tolist()
+    assert looked.rng.getstate() == plain.rng.getstate()
+    assert [s.text for s in looked.sample(3)] == [s.text for s in plain.sample(3)]
+
+
+# --- the finite-difference check and the per-position split -------------------------------
+
+
+def largest_grad_cells(report, names):
+    """(name, row, col) of the largest |grad| in each matrix."""
+    out = []
+    for name in names:
+        g = np.abs(report.grads[name])
+        out.append((name, *map(int, np.unravel_index(np.argmax(g), g.shape))))
+    return out
+
+
+@pytest.fixture(scope="module", params=["scalar", "numpy"])
+def stepped(request):
+    """A reference-shaped run two steps in, on each backend."""
+    t = Trainer(default_docs(), TrainConfig(), request.param)
+    t.step(), t.step()
+    return t
+
+
+def test_finite_differences_agree_with_autograd(stepped):
+    # h = 1e-5: at the default 1e-4, w + h moves wpe[1, 13] across a ReLU kink in this step
+    # (one hidden unit switches on) and the difference is 1.2e-3 off; at 1e-5, 5e-10 (measured)
+    r = stepped.report()
+    for name, row, col in largest_grad_cells(r, stepped.layout.names):
+        c = stepped.gradient_check(name, row, col, h=1e-5)
+        assert isinstance(c, GradientCheck)
+        assert c.autograd == r.grads[name][row, col] and c.h == 1e-5
+        assert abs(c.fd - c.autograd) <= 1e-6 * abs(c.autograd), (name, c)
+        # centred on the step's own loss: the params before the update, not after
+        assert (c.loss_plus + c.loss_minus) / 2 == pytest.approx(r.loss, abs=1e-7)
+
+
+def test_a_weight_the_document_never_reads_has_zero_gradient_both_ways(stepped):
+    r = stepped.report()
+    absent = next(i for i in range(stepped.tokenizer.vocab_size) if i not in r.tokens)
+    c = stepped.gradient_check("wte", absent, 5, h=1e-3)
+    assert (c.fd, c.autograd, c.h) == (0.0, 0.0, 1e-3)
+    assert c.loss_plus == c.loss_minus == r.loss
+
+
+def test_a_gradient_check_takes_well_under_a_second(stepped):
+    t0 = perf_counter()
+    c = stepped.gradient_check("layer0.mlp_fc1", 3, 4)  # the default h = 1e-4
+    assert perf_counter() - t0 < 1.0
+    assert c.h == 1e-4 and c.autograd != 0
+    assert abs(c.fd - c.autograd) <= 1e-6 * abs(c.autograd)
+
+
+def test_the_position_split_sums_to_the_gradient(stepped):
+    r = stepped.report()
+    cells = largest_grad_cells(r, stepped.layout.names) + [("wpe", 2, 1), ("lm_head", 0, 0)]
+    for name, row, col in cells:
+        split = stepped.position_split(name, row, col)
+        assert split.shape == (r.n,)
+        assert abs(split.sum() - r.grads[name][row, col]) <= ATOL, name
+
+
+def test_a_position_embedding_row_feeds_only_its_own_and_later_positions(stepped):
+    # causal attention: wpe[p] is read at position p, and seen from positions >= p only
+    r = stepped.report()
+    for p in range(r.n):
+        split = stepped.position_split("wpe", p, 0)
+        assert np.all(split[:p] == 0) and split[p] != 0
+
+
+BAD_CELLS = [
+    (("wtf", 0, 0), "no parameter named 'wtf'"),
+    (("layer0.attn_wq", 16, 0), "row must be a whole number in 0..15"),
+    (("layer0.attn_wq", -1, 0), "row must"),
+    (("wte", 0, 16), "col must be a whole number in 0..15"),
+    (("wte", 1.0, 0), "row must"),
+    (("wte", True, 0), "row must"),
+    (("wte", 0, "1"), "col must"),
+]
+
+
+@pytest.mark.parametrize(("cell", "message"), BAD_CELLS, ids=[str(c) for c, _ in BAD_CELLS])
+def test_a_cell_that_does_not_exist_is_a_clear_value_error(cell, message):
+    t = Trainer(default_docs(), TrainConfig(), "numpy")
+    t.step()
+    with pytest.raises(ValueError, match=re.escape(message)):
+        t.gradient_check(*cell)
+    with pytest.raises(ValueError, match=re.escape(message)):
+        t.position_split(*cell)
+
+
+@pytest.mark.parametrize("h", [0, -1e-4, float("nan"), float("inf"), True, "0.1", None])
+def test_h_must_be_a_positive_finite_number(h):
+    t = Trainer(default_docs(), TrainConfig(), "numpy")
+    t.step()
+    with pytest.raises(ValueError, match="h must be a positive finite number"):
+        t.gradient_check("wte", 0, 0, h=h)
