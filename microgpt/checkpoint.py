@@ -20,10 +20,13 @@ from .model import ParamLayout
 from .report import StepPoints
 from .trainer import LastStep, doc_tokens
 
-FORMAT, VERSION = "microgpt-checkpoint", 2  # 2: the metadata is UTF-8 bytes; 1 still loads
-# The largest model the config LIMITS allow (~7 M parameters) keeps five arrays of its size
-# (params, Adam m and v, the last step's grads and updates): ~270 MB. The rest is history
-# (~100 bytes a step) and metadata (the documents: up to a 50 MB dataset, ~2x as JSON).
+# 3: + the last step's params before its update (1 and 2 still load, without them)
+# 2: the metadata is UTF-8 bytes
+FORMAT, VERSION = "microgpt-checkpoint", 3
+# The largest model the config LIMITS allow (~7 M parameters) keeps six arrays of its size
+# (params, Adam m and v, the last step's grads, updates and params before): ~325 MB. The
+# rest is history (~100 bytes a step) and metadata (the documents: up to a 50 MB dataset,
+# ~2x as JSON).
 MAX_CHECKPOINT_BYTES = 512 * 2**20
 MAX_META_BYTES = 128 * 2**20
 META_KEYS = {"format", "version", "config", "chars", "docs", "step", "rng", "backend", "last"}
@@ -37,6 +40,7 @@ LAST_ARRAYS = (
     "last_target_probs",
     "last_position_losses",
     "last_attention",
+    "last_params_before",  # version 3
 )
 STALE_TEMP_AGE = 60  # seconds; a save writes for far less than this (fsync included)
 
@@ -75,6 +79,8 @@ def save(trainer, path) -> None:
             "last_attention": last.attention,
         }
         meta["last"] = {"timings": last.timings, "backend": last.backend, "lr": last.lr}
+        if trainer.last_step.params_before is not None:
+            arrays["last_params_before"] = trainer.last_step.params_before
     meta_bytes = np.frombuffer(json.dumps(meta, ensure_ascii=False).encode(), dtype=np.uint8)
     _check_fits(path, meta_bytes.nbytes, sum(a.nbytes for a in arrays.values()))
     _remove_stale_temps(path)
@@ -281,7 +287,7 @@ def _read_meta(archive, info) -> dict:
         raise CheckpointError(f"{NOT_OURS} (its metadata is not readable)") from None
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise CheckpointError(NOT_OURS)
-    if meta.get("version") not in (1, VERSION):
+    if meta.get("version") not in (1, 2, VERSION):
         raise CheckpointError(f"checkpoint version {meta.get('version')!r} is not supported")
     unknown = sorted(set(meta) - META_KEYS)
     if unknown:
@@ -310,7 +316,7 @@ def _expected_shapes(meta: dict) -> dict[str, tuple]:
     shapes |= {"history_loss": (step,), "history_lr": (step,), "history_grad_norms": (step, k)}
     if step and "last" in meta:
         n = min(config.block_size, len(docs[(step - 1) % len(docs)]) + 1)
-        shapes |= {"last_grads": (size,), "last_updates": (size,)}
+        shapes |= {"last_grads": (size,), "last_updates": (size,), "last_params_before": (size,)}
         shapes |= {"last_target_probs": (n,), "last_position_losses": (n,)}
         shapes["last_attention"] = (config.n_layer, config.n_head, n, n)
     return shapes
@@ -413,4 +419,10 @@ def _last_step(docs, config, meta, arrays, size, history) -> LastStep | None:
         delta=_array(arrays, "last_updates", (size,)),
         t_update=timings["update"],
         backend=str(last["backend"]),
+        # versions 1 and 2 did not keep them: the step's detail is then partly unknown
+        params_before=(
+            _array(arrays, "last_params_before", (size,))
+            if "last_params_before" in arrays
+            else None
+        ),
     )

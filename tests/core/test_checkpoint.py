@@ -318,7 +318,7 @@ META_TAMPERING = [
     ("rng missing", lambda m: m.pop("rng")),
     ("rng a list", _set("rng", [1, 2, 3])),
     ("format", _set("format", "something-else")),
-    ("version", _set("version", 3)),
+    ("version", _set("version", 4)),
     ("config invalid", _set("config", "n_embd", 0)),
     ("config unknown field", _set("config", "dropout", 0.1)),
     ("config not a dict", _set("config", [1, 2])),

@@ -1,6 +1,7 @@
 """One step, opened up: the forward pass alone, the loss after the update, the softmax at each
 position, the finite-difference check and the per-position split of one gradient."""
 
+import json
 import random
 import re
 from time import perf_counter
@@ -9,7 +10,7 @@ import numpy as np
 import pytest
 import reference_microgpt as oracle  # tests/core is on sys.path
 
-from microgpt import GradientCheck, TrainConfig, Trainer, default_docs
+from microgpt import CheckpointError, GradientCheck, TrainConfig, Trainer, default_docs
 from microgpt.backend import Interrupted
 from microgpt.fast import NumpyBackend
 from microgpt.model import ParamLayout, init_params
@@ -305,3 +306,60 @@ def test_h_must_be_a_positive_finite_number(h):
     t.step()
     with pytest.raises(ValueError, match="h must be a positive finite number"):
         t.gradient_check("wte", 0, 0, h=h)
+
+
+# --- checkpoints keep the params before the last update ------------------------------------
+
+
+def read_ckpt(path):
+    with np.load(path, allow_pickle=False) as z:
+        arrays = {k: z[k] for k in z.files}
+    return json.loads(arrays.pop("meta").tobytes().decode()), arrays
+
+
+def write_ckpt(path, meta, arrays):
+    np.savez(path, meta=np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8), **arrays)
+
+
+@pytest.mark.parametrize("backend", ["scalar", "numpy"])
+def test_a_loaded_run_opens_its_last_step_as_the_saved_one(backend, tmp_path):
+    t = Trainer(default_docs(), SMALL, backend)
+    t.step(), t.step()
+    t.save(tmp_path / "run.npz")
+    loaded = Trainer.load(tmp_path / "run.npz")
+    a, b = t.report(detail=True), loaded.report(detail=True)
+    assert np.array_equal(a.probs, b.probs)  # recomputed from the saved params_before
+    assert a.loss_after == b.loss_after
+    assert np.array_equal(a.position_losses_after, b.position_losses_after)
+    assert t.gradient_check("wpe", 1, 2) == loaded.gradient_check("wpe", 1, 2)
+    assert np.array_equal(t.position_split("wte", 3, 1), loaded.position_split("wte", 3, 1))
+
+
+def test_a_version_2_checkpoint_loads_with_its_detail_partly_unknown(tmp_path):
+    t = Trainer(default_docs(), SMALL)
+    t.step(), t.step()
+    t.save(tmp_path / "run.npz")
+    meta, arrays = read_ckpt(tmp_path / "run.npz")
+    assert meta["version"] == 3
+    del arrays["last_params_before"]
+    write_ckpt(tmp_path / "v2.npz", {**meta, "version": 2}, arrays)
+    loaded = Trainer.load(tmp_path / "v2.npz")
+    r = loaded.report(detail=True)
+    assert r.probs is None  # not invented from params - update
+    assert r.loss_after == t.report(detail=True).loss_after  # the params after are saved
+    for look in (loaded.gradient_check, loaded.position_split):
+        with pytest.raises(ValueError, match="not saved in this checkpoint"):
+            look("wte", 0, 0)
+    assert loaded.step().loss == t.step().loss
+    assert loaded.gradient_check("wpe", 0, 0) == t.gradient_check("wpe", 0, 0)
+
+
+def test_params_before_of_the_wrong_shape_is_refused(tmp_path):
+    t = Trainer(default_docs(), SMALL)
+    t.step()
+    t.save(tmp_path / "run.npz")
+    meta, arrays = read_ckpt(tmp_path / "run.npz")
+    arrays["last_params_before"] = arrays["last_params_before"][:-1]
+    write_ckpt(tmp_path / "bad.npz", meta, arrays)
+    with pytest.raises(CheckpointError, match="last_params_before"):
+        Trainer.load(tmp_path / "bad.npz")
