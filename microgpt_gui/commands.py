@@ -23,7 +23,39 @@ class ResetRequest:
 
 @dataclass(frozen=True)
 class StepRequest:
-    """Exactly one training step."""
+    """Exactly one training step; its report comes in detail (the softmax at every
+    position and the loss after the update)."""
+
+
+@dataclass(frozen=True)
+class CheckRequest:
+    """A finite-difference check of one parameter's gradient in the last step."""
+
+    step: int  # the step the learner is looking at; a run that moved on answers that
+    name: str
+    row: int
+    col: int
+    h: float = 1e-4
+
+
+@dataclass(frozen=True)
+class SplitRequest:
+    """One parameter's gradient in the last step, split over the positions' losses."""
+
+    step: int
+    name: str
+    row: int
+    col: int
+
+
+@dataclass(frozen=True)
+class CellAnswer:
+    """What the worker says to a CheckRequest or SplitRequest: `value` is a GradientCheck
+    (check) or an (n,) array (split); `error` says why there is none."""
+
+    request: CheckRequest | SplitRequest
+    value: object = None
+    error: str = ""
 
 
 @dataclass(frozen=True)

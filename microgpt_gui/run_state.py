@@ -45,6 +45,7 @@ class RunState(QObject):
     backend_changed = Signal(str)
     sampled = Signal(object)  # list[Sample]
     sample_failed = Signal(str)
+    answered = Signal(object)  # CellAnswer: a gradient check or a per-position split
 
     def __init__(self, gate=None, parent=None):
         super().__init__(parent)
@@ -183,6 +184,12 @@ class RunState(QObject):
         if self._closed:
             return
         self.sample_failed.emit(message)
+
+    @Slot(object)
+    def on_answered(self, answer) -> None:
+        if self._closed:
+            return
+        self.answered.emit(answer)
 
     # --- from the window ------------------------------------------------------------
 

@@ -87,6 +87,7 @@ class MainWindow(QMainWindow):
         self.docks = build_docks(self, panes)
         self.tab_bars = StrayTabBars(self, self.docks)
         panes["sampling_pane"][1].generate_requested.connect(self._on_sampling_generate_requested)
+        panes["gradients_pane"][1].inspector.question.connect(self.send)
         return {name: w for name, (_, w) in panes.items()}
 
     loss = property(lambda self: self.panes["loss_pane"])
@@ -132,6 +133,7 @@ class MainWindow(QMainWindow):
         w.backend_changed.connect(run.on_backend_changed)
         w.sampled.connect(run.on_sampled)
         w.sample_failed.connect(run.on_sample_failed)
+        w.answered.connect(run.on_answered)
         w.errored.connect(self.dialogs.error_slot)
         w.diverged.connect(self.dialogs.diverged_slot)
         w.saved.connect(self.dialogs.saved_slot)

@@ -31,6 +31,8 @@ from .commands import (
     DEFAULT_SPEED,
     FRAME_RATE,
     BackendRequest,
+    CellAnswer,
+    CheckRequest,
     LearningRateRequest,
     LoadRequest,
     PlayRequest,
@@ -39,6 +41,7 @@ from .commands import (
     SaveRequest,
     ShutdownRequest,
     SpeedRequest,
+    SplitRequest,
     StepRequest,
 )
 
@@ -58,6 +61,7 @@ class TrainerWorker(QObject):
     saved = Signal(str)  # path
     playing_changed = Signal(bool, str)  # playing?, and why it stopped: paused, finished, ...
     backend_changed = Signal(str)
+    answered = Signal(object)  # CellAnswer to a CheckRequest or SplitRequest
 
     # --- commands (emit from the GUI thread) ---
     requested = Signal(object)  # one of the requests in commands.py
@@ -95,6 +99,8 @@ class TrainerWorker(QObject):
             LearningRateRequest: self._on_lr,
             BackendRequest: self._on_backend,
             ShutdownRequest: self._on_shutdown,
+            CheckRequest: self._on_cell,
+            SplitRequest: self._on_cell,
         }
         self.requested.connect(self._on_requested)
 
@@ -178,7 +184,7 @@ class TrainerWorker(QObject):
         except Interrupted as e:
             self._keep(e)
             return
-        self._send(with_report=True)
+        self._send(with_report=True, detail=True)
 
     def _on_play(self, req: PlayRequest) -> None:
         t = self._trainer
@@ -226,15 +232,16 @@ class TrainerWorker(QObject):
         except Interrupted as e:
             self._keep(e)
         finishing = self._stop_flag or t.step_count >= self._target
-        self._send(with_report=finishing)
+        self._send(with_report=finishing, detail=finishing)
         if finishing:
             self._halt("paused" if self._stop_flag else "finished")
         else:
             wait = max(0.0, self._next_due - time.perf_counter()) if interval else 0.0
             self._timer.start(int(wait * 1000))
 
-    def _send(self, with_report: bool) -> None:
-        """Every step since the last tick; the full report when forced or due (<= 30/s)."""
+    def _send(self, with_report: bool, detail: bool = False) -> None:
+        """Every step since the last tick; the full report when forced or due (<= 30/s),
+        in detail (probs, loss after the update) when the training stops there."""
         t = self._trainer
         if t.step_count == self._sent and not with_report:
             return
@@ -244,7 +251,7 @@ class TrainerWorker(QObject):
         due = now - self._last_report_at >= 1 / FRAME_RATE or (
             self._speed is not None and self._speed <= FRAME_RATE
         )
-        report = t.report() if (with_report or due) and len(points) else None
+        report = t.report(detail=detail) if (with_report or due) and len(points) else None
         if report is not None:
             self._last_report_at = now
         self.ticked.emit(points, report)
@@ -312,6 +319,25 @@ class TrainerWorker(QObject):
         except ValueError as e:  # too big for that engine: the run goes on as it was
             self.errored.emit(str(e))
         self.backend_changed.emit(t.backend.name)
+
+    def _on_cell(self, req) -> None:
+        """A gradient check or a per-position split of one cell of the last step."""
+        t = self._trainer
+        if t is None or self._playing or t.step_count != req.step:
+            self.answered.emit(CellAnswer(req, error="the run has moved on; step to ask again"))
+            return
+        try:
+            if isinstance(req, CheckRequest):
+                value = t.gradient_check(req.name, req.row, req.col, req.h)
+            else:
+                value = t.position_split(req.name, req.row, req.col)
+        except ValueError as e:
+            self.answered.emit(CellAnswer(req, error=str(e)))
+            return
+        except Interrupted as e:
+            self._keep(e)
+            return
+        self.answered.emit(CellAnswer(req, value))
 
     def _on_shutdown(self, _req=None) -> None:
         self._halt("closed")

@@ -121,6 +121,7 @@ class GradientsPane(QWidget):
         run.reset.connect(self._on_run_reset)
         run.advanced.connect(self._on_run_advanced)
         run.reported.connect(self._on_run_reported)
+        run.answered.connect(self.inspector.show_answer)
 
     def _build_body(self) -> QSplitter:
         """(heatmaps or the empty text | inspector) above the grad-norm history."""

@@ -1,6 +1,6 @@
 """ParamInspector: one parameter's value, gradient and Adam state, and what the cell means."""
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QCheckBox, QFormLayout, QLabel, QVBoxLayout, QWidget
 
 from microgpt import StepReport
@@ -116,6 +116,8 @@ def zero_reason(report: StepReport, spec: ParamSpec, row: int, col: int) -> str 
 class ParamInspector(QWidget):
     """name[row, col], its meaning, and the numbers of Adam's update for it."""
 
+    question = Signal(object)  # a CheckRequest or SplitRequest for the worker
+
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setObjectName("param_inspector")
@@ -214,3 +216,6 @@ class ParamInspector(QWidget):
         self.form.setRowWrapPolicy(QFormLayout.WrapAllRows if on else QFormLayout.DontWrapRows)
         if self._shown is not None:
             self.show_cell(*self._shown)
+
+    def show_answer(self, answer) -> None:
+        """The worker's CellAnswer to a question this inspector asked (or a stale one)."""
