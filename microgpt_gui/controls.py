@@ -21,6 +21,13 @@ def build_actions(win) -> dict[str, QAction]:
     specs = [
         ("reset", "Reset", win.reset, ["R"], "Start again from step 0 with the current settings"),
         ("step", "Step", win.step, ["S", "Right"], "Train exactly one step on one name"),
+        (
+            "step_phase",
+            "Phase",
+            win.step_phase,
+            ["Shift+S", "Shift+Right"],
+            "One phase of a step at a time: forward, loss, backward, update",
+        ),
         ("play", "Play", win.toggle_play, ["Space"], "Train continuously; again to pause"),
         ("run_n", "Run N…", win.run_n, [], "Train a chosen number of steps"),
         ("faster", "Faster", win.toolbar.faster, ["+", "="], "Train more steps a second"),
@@ -74,8 +81,10 @@ def build_menus(win) -> None:
     ):
         file.addSeparator() if name is None else file.addAction(a[name])
     train = mb.addMenu("&Training")
-    for name in ("step", "play", "run_n", "reset", None, "faster", "slower", None, "settings"):
+    for name in ("step", "step_phase", "play", "run_n", "reset", None, "faster", "slower"):
         train.addSeparator() if name is None else train.addAction(a[name])
+    train.addSeparator()
+    train.addAction(a["settings"])
     view = mb.addMenu("&View")
     for dock in win.docks.values():
         view.addAction(dock.toggleViewAction())

@@ -5,6 +5,10 @@ plays, the speed and the steps-per-second figure. Ticks from the worker arrive h
 RunState coalesces them into at most FRAME_RATE frames a second (every step is its own
 frame at FRAME_RATE steps/s or slower) and tells the panes in past tense:
 reset -> advanced / reported -> drawn.
+
+Phase stepping shows one finished step in four parts (PHASES): the worker trains the whole
+step as always; RunState holds its points and report back and lets them out phase by phase
+(phase_changed): the loss point at 'loss', the report at 'backward'.
 """
 
 import time
@@ -21,6 +25,7 @@ from .commands import DEFAULT_SPEED, FRAME_RATE
 RELEASE_MS = 60  # longest the worker waits for a frame to be painted
 QUIET_MS = 5  # after a repaint, the worker waits this long for the next pass of the frame
 TRAIN_S = 0.006  # the least time the worker trains between two frames at max speed
+PHASES = ("forward", "loss", "backward", "update")  # one step, shown a phase at a time
 
 
 def concatenated(runs: list[StepPoints]) -> StepPoints:
@@ -46,6 +51,7 @@ class RunState(QObject):
     sampled = Signal(object)  # list[Sample]
     sample_failed = Signal(str)
     answered = Signal(object)  # CellAnswer: a gradient check or a per-position split
+    phase_changed = Signal(str, object)  # a phase of PHASES ('' = whole again), the report
 
     def __init__(self, gate=None, parent=None):
         super().__init__(parent)
@@ -61,6 +67,9 @@ class RunState(QObject):
         self._pending: StepReport | None = None
         self._last_frame = 0.0
         self._closed = False  # the window is closing: results still queued are dropped
+        self.phase = ""  # the phase of the latest step on show; '' when it is shown whole
+        self._expect_phases = False  # the next single step is to be shown phase by phase
+        self._staged: tuple[StepPoints, StepReport] | None = None  # held back by phases
         self._opened = 0.0  # when the worker's gate last opened
         self._rate = deque(maxlen=64)  # (time, step) while playing
         self._frame = QTimer(self, singleShot=True)
@@ -93,6 +102,7 @@ class RunState(QObject):
         if self._closed:
             return
         self._frame.stop()
+        self._drop_phases()
         self.info, self.latest, self._pending = info, None, None
         self.history = History(info.history.grad_norms.shape[1], keep_norms=False)
         self.history.extend(info.history)
@@ -108,6 +118,9 @@ class RunState(QObject):
         if self._closed:
             return
         if self.info is None:
+            return
+        if self._expect_phases and report is not None and not self.playing:
+            self._stage(points, report)
             return
         if len(points) and points.first == self.step + 1:
             self.history.extend(points)
@@ -190,6 +203,52 @@ class RunState(QObject):
         if self._closed:
             return
         self.answered.emit(answer)
+
+    # --- phase stepping -------------------------------------------------------------
+
+    def expect_phases(self) -> None:
+        """Show the next single step's report phase by phase (see PHASES)."""
+        self._expect_phases = True
+
+    def _stage(self, points: StepPoints, report: StepReport) -> None:
+        self._expect_phases = False
+        if not (len(points) and points.first == self.step + 1):
+            return
+        self.history.extend(points)
+        self._staged = (points, report)
+        self.phase = PHASES[0]
+        self.phase_changed.emit(self.phase, report)
+        self.drawn.emit(self.step)
+
+    def next_phase(self) -> bool:
+        """Show the next phase of the staged step; False when there is none."""
+        if not self.phase:
+            return False
+        points, report = self._staged
+        k = PHASES.index(self.phase) + 1
+        self.phase = PHASES[k] if k < len(PHASES) else ""
+        if self.phase == "loss":
+            self.advanced.emit(points)
+        elif self.phase == "backward":
+            self.latest = report
+            self.reported.emit(report)
+        if not self.phase:
+            self._staged = None
+        self.phase_changed.emit(self.phase, report)
+        self.drawn.emit(self.step)
+        return True
+
+    def finish_phases(self) -> None:
+        """Show whatever phases remain of the staged step, at once."""
+        while self.next_phase():
+            pass
+
+    def _drop_phases(self) -> None:
+        """A new run: the staged step is forgotten."""
+        self._expect_phases = False
+        if self.phase:
+            self.phase, self._staged = "", None
+            self.phase_changed.emit("", None)
 
     # --- from the window ------------------------------------------------------------
 

@@ -28,6 +28,7 @@ class StatusLine(QLabel):
         run.playing_changed.connect(self._on_run_changed)
         run.speed_changed.connect(self._on_run_changed)
         run.backend_changed.connect(self._on_run_changed)
+        run.phase_changed.connect(self._on_run_changed)
         self._on_run_changed()
 
     def _on_run_changed(self, *_) -> None:
@@ -35,8 +36,11 @@ class StatusLine(QLabel):
         if len(run.history):
             loss, lr = float(run.history.loss[-1]), float(run.history.lr[-1])
         source = elided(run.info.source, SOURCE_CHARS) if run.info else ""
+        phase = f" · {run.phase}" if run.phase else ""
+        if run.phase == "forward":
+            loss = None  # the step's loss is the next phase's to show
         self.setText(
-            f"step {run.step} / {run.num_steps} · loss {fmt(loss, '.4f')} · "
+            f"step {run.step}{phase} / {run.num_steps} · loss {fmt(loss, '.4f')} · "
             f"lr {fmt(lr, '.5f')} · {fmt(run.steps_per_s, '.1f')} steps/s · "
             f"speed {speed_text(run.speed)} · {source} · {run.backend}"
         )

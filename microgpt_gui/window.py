@@ -58,7 +58,7 @@ class MainWindow(QMainWindow):
         self.panes = self._build_panes()
         self.toolbar = TrainingToolbar(self)
         self.actions_ = build_actions(self)
-        names = ("reset", "step", "play", "run_n")
+        names = ("reset", "step", "step_phase", "play", "run_n")
         self.toolbar.add_run_actions([self.actions_[n] for n in names])
         self.addToolBar(self.toolbar)
         build_menus(self)
@@ -146,12 +146,25 @@ class MainWindow(QMainWindow):
         self.worker.requested.emit(request)
 
     def step(self) -> None:
-        """Exactly one iteration (queued if one is running)."""
-        if not self.playing:
+        """Exactly one iteration (queued if one is running); in the middle of a step shown
+        phase by phase, the rest of its phases at once."""
+        if self.run.phase:
+            self.run.finish_phases()
+        elif not self.playing:
+            self.send(StepRequest())
+
+    def step_phase(self) -> None:
+        """The next phase of a step: forward -> loss -> backward -> update. The first
+        press trains the whole step (in the worker) and shows its forward pass."""
+        if self.run.phase:
+            self.run.next_phase()
+        elif not self.playing:
+            self.run.expect_phases()
             self.send(StepRequest())
 
     def play(self, n: int = 0) -> None:
         """Play to the end (n = 0) or for n steps."""
+        self.run.finish_phases()
         if not self.playing:
             self._show_playing(True)
             self.send(PlayRequest(n))

@@ -1,17 +1,25 @@
 """ExamplePane: the document of the last step, position by position, and its attention."""
 
 import numpy as np
-from PySide6.QtCore import QRectF, QSize, Qt, QTimer
+from PySide6.QtCore import QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QPainter, QPen
-from PySide6.QtWidgets import QLabel, QScrollArea, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QLabel,
+    QScrollArea,
+    QSizePolicy,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from microgpt import RunInfo, StepReport
 
 from .. import theme
 from ..run_state import RunState
-from ..text import escaped, token_text
+from ..text import elided, escaped, token_text
 from . import on_screen
 from .attention import AttentionView
+from .distribution import DistributionView
 
 EMPTY_TEXT = (
     "Press Step (S) to train on one name. Each cell will show a character, the "
@@ -20,6 +28,23 @@ EMPTY_TEXT = (
 )
 CELL_W, MIN_CELL_W, CELL_H, GAP = 92, 58, 84, 6
 DOC_CHARS = 40  # the title quotes a document up to this many characters
+REVEAL_MS = 140  # the forward phase fills the cells one position at a time
+PHASE_TEXT = {
+    "forward": (
+        "<b>Forward.</b> At each position the model reads the characters so far and gives "
+        "every character a probability; each cell shows p(target) and the model's top guess. "
+        "No loss yet. Next phase: Shift+S."
+    ),
+    "backward": (
+        "<b>Backward.</b> The chain rule carries this loss back to every number of the "
+        "model: the Gradients pane shows which way each should move (outlined rows: the "
+        "characters and positions this name used). Next: the update."
+    ),
+    "update": (
+        "<b>Update.</b> Adam moved every number a small step against its gradient (the "
+        "Gradients pane shows each change). Did it help? The same name again, below."
+    ),
+}
 
 
 def confidence_colour(p: float) -> QColor:
@@ -31,22 +56,35 @@ def confidence_colour(p: float) -> QColor:
 
 
 class ExampleStrip(QWidget):
-    """Cells: input → target, p(target) as colour, −log p as a number."""
+    """Cells: input → target, p(target) as colour, −log p as a number (or, in the forward
+    phase, the model's top guess); click or arrow keys select a position."""
+
+    selected_changed = Signal(int)  # the position clicked or chosen with the arrow keys
 
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setObjectName("example_strip")
         self._cells: list[tuple[str, str, float, float]] = []
+        self.guesses: list[str] = []  # the top guess per position, if the report has probs
+        self.shown = 0  # cells drawn (the forward phase reveals them one by one)
+        self.with_loss = True
+        self.selected: int | None = None
         self.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Fixed)
+        self.setFocusPolicy(Qt.StrongFocus)
+        self.setToolTip("Click a cell (or use ← →) to see the model's whole prediction there")
 
     @property
     def cells(self) -> list[tuple[str, str, float, float]]:
         """(input, target, p(target), loss) per position."""
         return list(self._cells)
 
-    def set_cells(self, cells) -> None:
+    def set_cells(self, cells, guesses=(), with_loss=True, shown=None) -> None:
         resized = len(cells) != len(self._cells)
         self._cells = list(cells)
+        self.guesses, self.with_loss = list(guesses), with_loss
+        self.shown = len(self._cells) if shown is None else shown
+        if self.selected is not None and self.selected >= len(self._cells):
+            self.selected = None
         if resized:  # a relayout costs a second repaint of the pane
             self.updateGeometry()
             self.adjustSize()
@@ -63,6 +101,51 @@ class ExampleStrip(QWidget):
         n = max(1, len(self._cells))
         return max(MIN_CELL_W, min(CELL_W, (self.width() - GAP) / n - GAP))
 
+    def reveal_one(self) -> bool:
+        """Draw one more cell; False when all are drawn."""
+        if self.shown >= len(self._cells):
+            return False
+        self.shown += 1
+        self.update()
+        return True
+
+    def cell_at(self, x: float) -> int | None:
+        cw = self._cell_width()
+        k = int((x - GAP) // (cw + GAP))
+        return k if 0 <= k < min(self.shown, len(self._cells)) else None
+
+    def select(self, k: int | None) -> None:
+        if k == self.selected:
+            return
+        self.selected = k
+        self.update()
+        if k is not None:
+            self.selected_changed.emit(k)
+
+    def mousePressEvent(self, event) -> None:
+        k = self.cell_at(event.position().x())
+        if k is not None:
+            self.select(k)
+        super().mousePressEvent(event)
+
+    def keyPressEvent(self, event) -> None:
+        n = min(self.shown, len(self._cells))
+        step = {Qt.Key_Left: -1, Qt.Key_Right: 1}.get(event.key())
+        if step is None or not n:
+            super().keyPressEvent(event)
+            return
+        k = 0 if self.selected is None else min(max(self.selected + step, 0), n - 1)
+        self.select(k)
+
+    def event(self, event) -> bool:
+        if event.type() == event.Type.ShortcutOverride and event.key() in (
+            Qt.Key_Left,
+            Qt.Key_Right,
+        ):
+            event.accept()  # ← → walk the cells here, not train a step
+            return True
+        return super().event(event)
+
     def paintEvent(self, event) -> None:
         qp = QPainter(self)
         qp.setRenderHint(QPainter.Antialiasing)
@@ -70,9 +153,10 @@ class ExampleStrip(QWidget):
         cw = self._cell_width()
         if cw < 80:
             base.setPointSizeF(base.pointSizeF() * 0.85)
-        for k, (src, dst, p, loss) in enumerate(self._cells):
+        for k, (src, dst, p, loss) in enumerate(self._cells[: self.shown]):
             r = QRectF(GAP + k * (cw + GAP), GAP, cw, CELL_H)
-            qp.setPen(QPen(QColor("#888888"), 1))
+            chosen = k == self.selected
+            qp.setPen(QPen(theme.HIGHLIGHT, 3) if chosen else QPen(QColor("#888888"), 1))
             qp.setBrush(confidence_colour(p))
             qp.drawRoundedRect(r, 6, 6)
             qp.setPen(QColor("black"))
@@ -85,7 +169,11 @@ class ExampleStrip(QWidget):
             qp.drawText(
                 r.adjusted(0, CELL_H * 0.42, 0, -CELL_H * 0.28), Qt.AlignCenter, f"p = {p:.3f}"
             )
-            qp.drawText(r.adjusted(0, CELL_H * 0.68, 0, -4), Qt.AlignCenter, f"loss {loss:.2f}")
+            if self.with_loss:
+                last = f"loss {loss:.2f}"
+            else:
+                last = f"guess {self.guesses[k]}" if k < len(self.guesses) else "loss ?"
+            qp.drawText(r.adjusted(0, CELL_H * 0.68, 0, -4), Qt.AlignCenter, last)
 
 
 class ExamplePane(QWidget):
@@ -98,7 +186,7 @@ class ExamplePane(QWidget):
         self.title.setWordWrap(True)
         self.title.setAlignment(Qt.AlignTop | Qt.AlignLeft)
         self.strip = ExampleStrip()
-        scroll = QScrollArea()
+        self.scroll = scroll = QScrollArea()
         scroll.setWidget(self.strip)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.NoFrame)
@@ -106,24 +194,43 @@ class ExamplePane(QWidget):
         scroll.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Fixed)
         self.mean = QLabel(objectName="example_mean")
         self.mean.setWordWrap(True)
+        self.after = QLabel(objectName="example_after", textFormat=Qt.PlainText)
+        self.after.setWordWrap(True)  # quotes the document: plain text
+        self.after.setMinimumWidth(100)  # a long word of the data must never widen the window
+        self.distribution = DistributionView()
         self.attention = AttentionView()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.title)
         layout.addWidget(scroll)
         layout.addWidget(self.mean)
-        layout.addWidget(self.attention, 1)
+        layout.addWidget(self.after)
+        self.tabs = QTabWidget(objectName="example_tabs")
+        self.tabs.addTab(self.attention, "Attention")
+        self.tabs.addTab(self.distribution, "Prediction at a position")
+        self.tabs.setDocumentMode(True)
+        layout.addWidget(self.tabs, 1)
         self.mean_value: float | None = None
+        self.report: StepReport | None = None
+        self.phase = ""
         self._stale: StepReport | None = None  # arrived while hidden
+        self._reveal = QTimer(self, interval=REVEAL_MS)
+        self._reveal.timeout.connect(self._on_reveal_timeout)
+        self.strip.selected_changed.connect(self._on_strip_selected_changed)
         run.reset.connect(self._on_run_reset)
         run.reported.connect(self._on_run_reported)
+        run.phase_changed.connect(self._on_run_phase_changed)
 
     def _on_run_reset(self, _info: RunInfo) -> None:
-        self._stale = None
+        self._stale, self.report = None, None
+        self._reveal.stop()
         self.title.setText(EMPTY_TEXT)
         self.strip.set_cells([])
+        self.strip.selected = None
         self.mean.setText("")
+        self.after.hide()
         self.mean_value = None
+        self.distribution.clear()
         self.attention.clear()
 
     def _on_run_reported(self, report: StepReport) -> None:
@@ -141,8 +248,37 @@ class ExamplePane(QWidget):
         if self._stale is not None:
             self.show_report(self._stale)
 
+    def _on_run_phase_changed(self, phase: str, report) -> None:
+        """forward: the cells fill in with predictions, no loss; loss: the losses and their
+        mean; backward: the report in full (it arrives with `reported`); update: the same
+        name's loss before -> after the update."""
+        self.phase = phase
+        if report is None:
+            return
+        if phase in ("forward", "loss"):
+            self.show_report(report)
+        elif phase == "backward":
+            self.mean.setText(PHASE_TEXT["backward"])
+        elif phase == "update":
+            self.mean.setText(PHASE_TEXT["update"])
+            self._show_after(report)
+        elif phase == "":
+            self.show_report(report)
+
+    def _on_reveal_timeout(self) -> None:
+        if not self.strip.reveal_one():
+            self._reveal.stop()
+
+    def _on_strip_selected_changed(self, k: int) -> None:
+        cw = self.strip._cell_width()
+        self.scroll.ensureVisible(int(GAP + k * (cw + GAP) + cw / 2), CELL_H // 2, int(cw), 0)
+        if self.report is not None:
+            self.tabs.setCurrentWidget(self.distribution)  # first: the chart sizes its labels
+            self.distribution.show_position(self.report, k)
+
     def show_report(self, r: StepReport) -> None:
         self._stale = None
+        self.report = r
         chars = r.chars
         cells = [
             (
@@ -153,15 +289,49 @@ class ExamplePane(QWidget):
             )
             for i, (p, lo) in enumerate(zip(r.target_probs, r.position_losses))
         ]
-        self.strip.set_cells(cells)
+        guesses = (
+            [token_text(int(np.argmax(row)), chars) for row in r.probs]
+            if r.probs is not None
+            else []
+        )
+        forward = self.phase == "forward"
+        self.strip.set_cells(cells, guesses, with_loss=not forward, shown=0 if forward else None)
+        self._reveal.stop()
+        if forward:
+            self._reveal.start()
         self.mean_value = float(np.mean(r.position_losses))
         self.title.setText(
             f"Step {r.step} trained on <b>{escaped(r.doc, DOC_CHARS)}</b>: at each position the "
             "model sees the characters so far and must guess the next one."
         )
-        self.mean.setText(
-            f"Mean of the {r.n} losses: <b>{self.mean_value:.4f}</b> = this step's loss "
-            f"<b>{r.loss:.4f}</b>. A sure, right guess (p = 1) costs 0; p = 0.5 costs 0.69."
-        )
+        if forward:
+            self.mean.setText(PHASE_TEXT["forward"])
+            self.after.hide()
+        else:
+            self.mean.setText(
+                f"Mean of the {r.n} losses: <b>{self.mean_value:.4f}</b> = this step's loss "
+                f"<b>{r.loss:.4f}</b>. A sure, right guess (p = 1) costs 0; p = 0.5 costs 0.69."
+            )
+            self._show_after(r)
+        if self.strip.selected is not None and not forward:
+            self.distribution.show_position(r, self.strip.selected)
+        elif forward:
+            self.distribution.clear()
         labels = [token_text(t, chars) for t in r.tokens[: r.n]]
         self.attention.set_weights(r.attention, labels)
+
+    def _show_after(self, r: StepReport) -> None:
+        """The proof that the step helped: the same name's loss with the updated numbers."""
+        shown = r.loss_after is not None and self.phase not in ("forward", "loss", "backward")
+        self.after.setVisible(shown)
+        if not shown:
+            return
+        name = elided(r.doc, DOC_CHARS)
+        verdict = (
+            "lower: the step helped"
+            if r.loss_after < r.loss
+            else "not lower: this step made this name more surprising"
+        )
+        self.after.setText(
+            f"After this update, '{name}' costs {r.loss:.3f} → {r.loss_after:.3f} ({verdict})."
+        )

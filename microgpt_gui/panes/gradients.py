@@ -113,6 +113,9 @@ class GradientsPane(QWidget):
         self._built: tuple | None = None  # (specs, chars) the heatmaps were built for
         self.selected: tuple[str, int, int] | None = None
         self._stale = False  # a report arrived while hidden
+        self.run = run
+        self._held: StepPoints | None = None  # grad norms held back until 'backward'
+        self._chosen_view: int | None = None  # the learner's view, while a phase shows another
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(self._build_controls())
@@ -122,6 +125,7 @@ class GradientsPane(QWidget):
         run.advanced.connect(self._on_run_advanced)
         run.reported.connect(self._on_run_reported)
         run.answered.connect(self.inspector.show_answer)
+        run.phase_changed.connect(self._on_run_phase_changed)
 
     def _build_body(self) -> QSplitter:
         """(heatmaps or the empty text | inspector) above the grad-norm history."""
@@ -226,7 +230,24 @@ class GradientsPane(QWidget):
         self.goto.setEnabled(bool(specs))
 
     def _on_run_advanced(self, points: StepPoints) -> None:
+        if self.run.phase == "loss":  # a step shown phase by phase: its norms come backward
+            self._held = points
+            return
         self.norms.extend(points)
+
+    def _on_run_phase_changed(self, phase: str, _report) -> None:
+        """backward: this step's gradients (the grad view, rows used outlined) and its
+        grad-norm point; update: the update view; after: the learner's own view again."""
+        if self._held is not None and phase != "loss":
+            self.norms.extend(self._held)
+            self._held = None
+        if phase in ("backward", "update"):
+            if self._chosen_view is None:
+                self._chosen_view = self.view.currentIndex()
+            self.view.setCurrentIndex(self.view.findData("grad" if phase == "backward" else phase))
+        elif phase == "" and self._chosen_view is not None:
+            self.view.setCurrentIndex(self._chosen_view)
+            self._chosen_view = None
 
     def _on_run_reported(self, report: StepReport) -> None:
         self.report = report
