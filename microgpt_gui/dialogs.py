@@ -11,7 +11,10 @@ from .text import elided
 
 SHORTCUTS = """<table cellpadding=3>
 <tr><td><b>Space</b></td><td>play / pause</td></tr>
-<tr><td><b>S</b> or <b>→</b></td><td>one step</td></tr>
+<tr><td><b>S</b> or <b>→</b></td><td>one step (or the rest of a step shown by phases)</td></tr>
+<tr><td><b>Shift+S</b> or <b>Shift+→</b></td><td>the next phase of a step: forward, loss,
+backward, update</td></tr>
+<tr><td><b>+</b> / <b>−</b></td><td>train faster / slower</td></tr>
 <tr><td><b>R</b></td><td>reset</td></tr>
 <tr><td><b>Ctrl+G</b></td><td>generate names</td></tr>
 <tr><td><b>Ctrl+S</b> / <b>Ctrl+L</b></td><td>save / load a checkpoint</td></tr>
