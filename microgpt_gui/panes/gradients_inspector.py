@@ -7,7 +7,9 @@ from microgpt import StepReport
 from microgpt.model import ParamSpec
 
 from .. import theme
+from ..commands import CellAnswer, CheckRequest, SplitRequest
 from ..text import escaped, token_text
+from .gradients_check import PAUSE_TEXT, CellCheck, PositionSplit, check_text
 
 DOC_CHARS = 40  # a document is quoted up to this many characters
 
@@ -121,7 +123,10 @@ class ParamInspector(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setObjectName("param_inspector")
-        self._shown: tuple | None = None  # (report, name, row, col)
+        self._shown: tuple | None = None  # (report, spec, row, col)
+        # the questions asked about the shown cell, and their answers (None: none yet)
+        self._asked: dict[type, CheckRequest | SplitRequest | None] = {}
+        self._answers: dict[type, CellAnswer | None] = {}
         self.title = self._label("inspector_title", "")
         self.meaning = self._label("inspector_meaning", EMPTY_TEXT)
         self.meaning.setTextFormat(Qt.PlainText)  # it quotes characters of the data
@@ -141,12 +146,15 @@ class ParamInspector(QWidget):
         self.all_digits = QCheckBox("all digits", objectName="inspector_all_digits")
         self.all_digits.setToolTip("Show every digit of each number (Python's repr)")
         self.all_digits.toggled.connect(self._on_all_digits_toggled)
+        self.check = CellCheck()
+        self.check.asked.connect(self._on_check_asked)
+        self.split = PositionSplit()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 4, 6, 4)
         for w in (self.title, self.meaning, self.note):
             layout.addWidget(w)
         layout.addLayout(form)
-        for w in (self.formula, self.all_digits):
+        for w in (self.formula, self.all_digits, self.check, self.split):
             layout.addWidget(w)
         layout.addStretch(1)
         self.clear()
@@ -164,6 +172,9 @@ class ParamInspector(QWidget):
 
     def clear(self) -> None:
         self._shown = None
+        self._forget_questions()
+        self.check.hide()
+        self.split.hide()
         self.title.setText("Cell inspector")
         self.meaning.setText(EMPTY_TEXT)
         for key in FIELDS:
@@ -175,8 +186,13 @@ class ParamInspector(QWidget):
         self.all_digits.setVisible(False)
 
     def show_cell(self, report: StepReport, spec: ParamSpec, row: int, col: int) -> None:
-        """Fill every field from the report's arrays at spec[row, col]."""
-        self._shown = (report, spec, row, col)
+        """Fill every field from the report's arrays at spec[row, col]; a new report or
+        cell asks the worker for its split (detailed reports only: not during Play)."""
+        old, self._shown = self._shown, (report, spec, row, col)
+        if old is None or old[0] is not report or (old[1].name, *old[2:]) != (spec.name, row, col):
+            self._forget_questions()
+            if report.probs is not None:
+                self._ask(SplitRequest(report.step, spec.name, row, col))
         name = spec.name
         self.all_digits.setVisible(True)
         cfg, t, f = report.config, report.step, self.fmt
@@ -210,6 +226,7 @@ class ParamInspector(QWidget):
         moved = " Adam still moved it: m remembers earlier gradients." if update != 0 else ""
         self.note.setText(f"<b>{reason}.</b>{moved}" if reason else "")
         self.note.setVisible(reason is not None)
+        self._show_answers()
 
     def _on_all_digits_toggled(self, on: bool) -> None:
         # 17 digits do not fit beside their names in the side column: put each under its name
@@ -217,5 +234,50 @@ class ParamInspector(QWidget):
         if self._shown is not None:
             self.show_cell(*self._shown)
 
-    def show_answer(self, answer) -> None:
+    def show_answer(self, answer: CellAnswer) -> None:
         """The worker's CellAnswer to a question this inspector asked (or a stale one)."""
+        kind = type(answer.request)
+        if self._shown is None or answer.request != self._asked.get(kind):
+            return  # another cell, another step, or an h asked before the last one
+        self._answers[kind] = answer
+        self._show_answers()
+
+    def _forget_questions(self) -> None:
+        self._asked = {CheckRequest: None, SplitRequest: None}
+        self._answers = {CheckRequest: None, SplitRequest: None}
+
+    def _ask(self, request: CheckRequest | SplitRequest) -> None:
+        self._asked[type(request)], self._answers[type(request)] = request, None
+        self.question.emit(request)
+
+    def _on_check_asked(self, h: float) -> None:
+        report, spec, row, col = self._shown
+        self._ask(CheckRequest(report.step, spec.name, row, col, h))
+        self._show_answers()
+
+    def _show_answers(self) -> None:
+        """The check and the split of the shown cell: waiting, an error, or the numbers."""
+        report, spec, row, col = self._shown
+        self.check.set_ready(report.probs is not None)
+        asked, answer = self._asked[CheckRequest], self._answers[CheckRequest]
+        if asked is None:
+            self.check.show_text("")
+        elif answer is None:
+            self.check.show_text("checking…", muted=True)
+        elif answer.value is None:
+            self.check.show_text(answer.error, muted=True)
+        else:
+            self.check.show_text(check_text(answer.value, self.fmt))
+        asked, answer = self._asked[SplitRequest], self._answers[SplitRequest]
+        if asked is None:
+            self.split.show_message(PAUSE_TEXT)
+        elif answer is None:
+            self.split.show_message("working out each position's share…")
+        elif answer.value is None:
+            self.split.show_message(answer.error)
+        else:
+            self.split.show_split(
+                report, spec, row, col, answer.value, self.fmt, self.all_digits.isChecked()
+            )
+        self.check.show()
+        self.split.show()
