@@ -148,7 +148,7 @@ class GradientsPane(QWidget):
         )
         self.scroll.installEventFilter(self)
         self.inspector = ParamInspector()
-        side = QScrollArea(widgetResizable=True, minimumWidth=230)
+        side = QScrollArea(widgetResizable=True, minimumWidth=280)  # the check reads in few lines
         side.setWidget(self.inspector)
         top = QSplitter(Qt.Horizontal, childrenCollapsible=False)
         top.addWidget(self.scroll)
