@@ -235,12 +235,20 @@ class GradientsPane(QWidget):
             return
         self.norms.extend(points)
 
-    def _on_run_phase_changed(self, phase: str, _report) -> None:
+    def _on_run_phase_changed(self, phase: str, report) -> None:
         """backward: this step's gradients (the grad view, rows used outlined) and its
         grad-norm point; update: the update view; after: the learner's own view again."""
         if self._held is not None and phase != "loss":
             self.norms.extend(self._held)
             self._held = None
+        if phase in ("forward", "loss") and report is not None:
+            before = f"step {report.step - 1}'s" if report.step > 1 else "no step's"
+            self.hint.setText(
+                f"Step {report.step}'s gradients come in its backward phase (Shift+S); "
+                f"these are {before}."
+            )
+        else:
+            self.hint.setText(VIEWS[self.view.currentIndex()][2])
         if phase in ("backward", "update"):
             if self._chosen_view is None:
                 self._chosen_view = self.view.currentIndex()

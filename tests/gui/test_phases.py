@@ -41,7 +41,7 @@ def test_the_four_phases_show_one_step_in_order(make_window, qtbot, docs, backen
     assert example.strip.guesses == guesses
     assert [c[2] for c in example.strip.cells] == list(expected.target_probs)
     assert raw.n == 0 and grads_pane.norms.n == 0  # no loss point, no gradients yet
-    assert grads_pane.report is None
+    assert grads_pane.report is None and "come in its backward phase" in grads_pane.hint.text()
 
     phase_step(qtbot, win, "loss")
     assert example.strip.with_loss
