@@ -5,6 +5,7 @@ from .data import CharTokenizer, default_docs, download_names, load_docs
 from .engine import Value
 from .errors import CheckpointError, ConfigError, DatasetError, VocabularyError
 from .report import GradientCheck, RunInfo, Sample, StepPoint, StepPoints, StepReport
+from .trace import Trace, TraceNode, TraceUse, UsesPage
 from .trainer import BACKENDS, Trainer, TrainingComplete, TrainingDiverged
 
 __all__ = [
@@ -19,10 +20,14 @@ __all__ = [
     "StepPoint",
     "StepPoints",
     "StepReport",
+    "Trace",
+    "TraceNode",
+    "TraceUse",
     "TrainConfig",
     "Trainer",
     "TrainingComplete",
     "TrainingDiverged",
+    "UsesPage",
     "Value",
     "VocabularyError",
     "default_docs",

@@ -138,23 +138,45 @@ def rmsnorm(x):
     return [xi * scale for xi in x]
 
 
-def gpt(sd, config: TrainConfig, token_id, pos_id, keys, values, attn_trace=None, check=None):
+def _untapped(what, layer, vals, head=None):
+    pass  # gpt's default tap: nothing is named
+
+
+def gpt(
+    sd,
+    config: TrainConfig,
+    token_id,
+    pos_id,
+    keys,
+    values,
+    attn_trace=None,
+    check=None,
+    tap=_untapped,
+):
     """Logits for the next token. sd: name -> list of rows of Values; keys/values: per-layer caches.
 
     attn_trace, if given, receives one list per layer of n_head weight lists (floats).
     check, if given, is called before each attention and each MLP (it may raise to stop).
+    tap(what, layer, vals, head=None) is shown each named quantity as it is made (trace.py
+    names them); it must not change anything.
     """
     n_head, hd = config.n_head, config.head_dim
     x = [t + p for t, p in zip(sd["wte"][token_id], sd["wpe"][pos_id])]
+    tap("x", None, x)
     x = rmsnorm(x)
+    tap("norm", None, x)
     for li in range(config.n_layer):
         if check is not None:
             check()
         x_residual = x
         x = rmsnorm(x)
+        tap("attn norm", li, x)
         q = linear(x, sd[f"layer{li}.attn_wq"])
         k = linear(x, sd[f"layer{li}.attn_wk"])
         v = linear(x, sd[f"layer{li}.attn_wv"])
+        tap("q", li, q)
+        tap("k", li, k)
+        tap("v", li, v)
         keys[li].append(k)
         values[li].append(v)
         x_attn, layer_weights = [], []
@@ -168,21 +190,28 @@ def gpt(sd, config: TrainConfig, token_id, pos_id, keys, values, attn_trace=None
                 sum(q_h[j] * k_h[t][j] for j in range(hd)) / hd**0.5 for t in range(len(k_h))
             ]
             attn_weights = softmax(attn_logits)
+            tap("attn score", li, attn_logits, h)
+            tap("attn weight", li, attn_weights, h)
             layer_weights.append([w.data for w in attn_weights])
             head_out = [
                 sum(attn_weights[t] * v_h[t][j] for t in range(len(v_h))) for j in range(hd)
             ]
             x_attn.extend(head_out)
+        tap("attn out", li, x_attn)
         if attn_trace is not None:
             attn_trace.append(layer_weights)
         x = linear(x_attn, sd[f"layer{li}.attn_wo"])
         if check is not None:
             check()
         x = [a + b for a, b in zip(x, x_residual)]
+        tap("x attn", li, x)
         x_residual = x
         x = rmsnorm(x)
+        tap("mlp norm", li, x)
         x = linear(x, sd[f"layer{li}.mlp_fc1"])
         x = [xi.relu() for xi in x]
+        tap("mlp hidden", li, x)
         x = linear(x, sd[f"layer{li}.mlp_fc2"])
         x = [a + b for a, b in zip(x, x_residual)]
+        tap("x mlp", li, x)
     return linear(x, sd["lm_head"])

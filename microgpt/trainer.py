@@ -19,6 +19,7 @@ from .model import ParamLayout, init_params
 from .optim import lr_at
 from .report import GradientCheck, RunInfo, Sample, StepPoint, StepPoints, StepReport, frozen
 from .scalar import ScalarBackend
+from .trace import Trace, trace_step
 
 BACKENDS = ("scalar", "numpy")
 MEAN_DECAY = 0.9  # the running mean of |grad|: ema = 0.9·ema + 0.1·|grad| per step
@@ -330,6 +331,29 @@ class Trainer:
         if fast.name != "numpy":
             fast = make_backend("numpy", self.config, self.layout, self.tokenizer.vocab_size)
         return fast.position_grads(last.params_before, list(last.tokens), i)
+
+    def trace(self, name: str, row: int, col: int) -> Trace:
+        """The last step's graph from one parameter up to the loss, as plain data.
+
+        Rebuilt with the scalar engine from the params before the update, whatever the
+        backend, so its grads are the step's (see trace.py). ValueError as gradient_check.
+        """
+        self._flat_index(name, row, col)
+        last = self._last_with_params()
+        chars = tuple(self.tokenizer.chars)
+        with gc_paused():
+            return trace_step(
+                last.params_before,
+                list(last.tokens),
+                self.config,
+                self.layout,
+                chars,
+                name,
+                int(row),
+                int(col),
+                step=self.step_count,
+                should_stop=self.should_stop,
+            )
 
     def _flat_index(self, name: str, row: int, col: int) -> int:
         """Where name[row, col] is in the flat params; ValueError if there is no such cell."""
