@@ -49,6 +49,43 @@ class SplitRequest:
 
 
 @dataclass(frozen=True)
+class TraceRequest:
+    """The last step's computation graph around one parameter: its node and first uses."""
+
+    step: int
+    name: str
+    row: int
+    col: int
+
+
+@dataclass(frozen=True)
+class ExpandRequest:
+    """More of the trace: the uses of node `node` from the `offset`-th (largest first)."""
+
+    trace: int  # TraceAnswer.trace of the trace it belongs to
+    node: int
+    offset: int = 0
+
+
+@dataclass(frozen=True)
+class TraceAnswer:
+    """A node of the trace and (some of) its uses, as plain data: `node` and `targets` are
+    microgpt.trace.TraceNode, `uses` microgpt.trace.TraceUse (uses[i] leads to targets[i]);
+    `rest` more uses, summing to `rest_sum`, follow from offset + len(uses)."""
+
+    request: TraceRequest | ExpandRequest
+    trace: int = 0  # which trace (a new one each TraceRequest)
+    step: int = 0
+    node: object = None
+    uses: tuple = ()
+    targets: tuple = ()
+    rest: int = 0
+    rest_sum: float = 0.0
+    error: str = ""
+    note: str = ""  # why the parameter feeds nothing in this step, if it does not
+
+
+@dataclass(frozen=True)
 class CellAnswer:
     """What the worker says to a CheckRequest or SplitRequest: `value` is a GradientCheck
     (check) or an (n,) array (split); `error` says why there is none."""

@@ -51,6 +51,7 @@ class RunState(QObject):
     sampled = Signal(object)  # list[Sample]
     sample_failed = Signal(str)
     answered = Signal(object)  # CellAnswer: a gradient check or a per-position split
+    traced = Signal(object)  # TraceAnswer: a node of a trace and its uses
     phase_changed = Signal(str, object)  # a phase of PHASES ('' = whole again), the report
 
     def __init__(self, gate=None, parent=None):
@@ -203,6 +204,12 @@ class RunState(QObject):
         if self._closed:
             return
         self.answered.emit(answer)
+
+    @Slot(object)
+    def on_traced(self, answer) -> None:
+        if self._closed:
+            return
+        self.traced.emit(answer)
 
     # --- phase stepping -------------------------------------------------------------
 

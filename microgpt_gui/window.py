@@ -20,6 +20,7 @@ from .commands import (
     ShutdownRequest,
     SpeedRequest,
     StepRequest,
+    TraceRequest,
 )
 from .controls import build_actions, build_menus
 from .dialogs import Dialogs
@@ -88,6 +89,9 @@ class MainWindow(QMainWindow):
         self.tab_bars = StrayTabBars(self, self.docks)
         panes["sampling_pane"][1].generate_requested.connect(self._on_sampling_generate_requested)
         panes["gradients_pane"][1].inspector.question.connect(self.send)
+        panes["gradients_pane"][1].inspector.trace_requested.connect(self.trace)
+        panes["graph_pane"][1].trace.expand.connect(self.send)
+        self.run.traced.connect(panes["graph_pane"][1].trace.show_answer)
         return {name: w for name, (_, w) in panes.items()}
 
     loss = property(lambda self: self.panes["loss_pane"])
@@ -134,6 +138,7 @@ class MainWindow(QMainWindow):
         w.sampled.connect(run.on_sampled)
         w.sample_failed.connect(run.on_sample_failed)
         w.answered.connect(run.on_answered)
+        w.traced.connect(run.on_traced)
         w.errored.connect(self.dialogs.error_slot)
         w.diverged.connect(self.dialogs.diverged_slot)
         w.saved.connect(self.dialogs.saved_slot)
@@ -161,6 +166,18 @@ class MainWindow(QMainWindow):
         elif not self.playing:
             self.run.expect_phases()
             self.send(StepRequest())
+
+    def trace(self, name: str, row: int, col: int) -> None:
+        """Open parameter name[row, col]'s part of the last step's graph in the graph pane."""
+        report = self.run.latest
+        if report is None:
+            self.statusBar().showMessage("Take a step first: a trace follows the last step.", 5000)
+            return
+        grad = float(report.grads[name][row, col])
+        self.graph.start_trace(f"{name}[{row}, {col}]", report.step, grad)
+        self.docks["graph_pane"].show()
+        self.docks["graph_pane"].raise_()
+        self.send(TraceRequest(report.step, name, row, col))
 
     def play(self, n: int = 0) -> None:
         """Play to the end (n = 0) or for n steps."""

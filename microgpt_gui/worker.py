@@ -33,6 +33,7 @@ from .commands import (
     BackendRequest,
     CellAnswer,
     CheckRequest,
+    ExpandRequest,
     LearningRateRequest,
     LoadRequest,
     PlayRequest,
@@ -43,7 +44,12 @@ from .commands import (
     SpeedRequest,
     SplitRequest,
     StepRequest,
+    TraceAnswer,
+    TraceRequest,
 )
+
+TRACE_USES = 5  # a trace node's uses come five at a time, largest contribution first
+
 
 TICK_S = 0.02  # longest stretch of training between two visits to the event loop
 SWITCH_INTERVAL_S = 1e-4  # GIL hand-off while training, so the GUI thread is not starved
@@ -62,6 +68,7 @@ class TrainerWorker(QObject):
     playing_changed = Signal(bool, str)  # playing?, and why it stopped: paused, finished, ...
     backend_changed = Signal(str)
     answered = Signal(object)  # CellAnswer to a CheckRequest or SplitRequest
+    traced = Signal(object)  # TraceAnswer to a TraceRequest or ExpandRequest
 
     # --- commands (emit from the GUI thread) ---
     requested = Signal(object)  # one of the requests in commands.py
@@ -101,7 +108,11 @@ class TrainerWorker(QObject):
             ShutdownRequest: self._on_shutdown,
             CheckRequest: self._on_cell,
             SplitRequest: self._on_cell,
+            TraceRequest: self._on_trace,
+            ExpandRequest: self._on_expand,
         }
+        self._trace = None  # the last trace asked for (its Value graph stays in this thread)
+        self._traces = 0
         self.requested.connect(self._on_requested)
 
     # --- called from the GUI thread: plain flags, read between steps ---------------
@@ -155,6 +166,7 @@ class TrainerWorker(QObject):
         trainer.should_stop = self._should_interrupt
         self._trainer, self._source_docs, self._source = trainer, docs, source
         self._sent = trainer.step_count
+        self._trace = None  # a trace of the old run
         self.run_changed.emit(trainer.info(source))
 
     def _docs_from(self, req: ResetRequest) -> tuple[list[str], str]:
@@ -338,6 +350,51 @@ class TrainerWorker(QObject):
             self._keep(e)
             return
         self.answered.emit(CellAnswer(req, value))
+
+    def _on_trace(self, req: TraceRequest) -> None:
+        """Rebuild the last step's graph around one parameter; answer its first uses."""
+        t = self._trainer
+        if t is None or self._playing or t.step_count != req.step:
+            self.traced.emit(TraceAnswer(req, error="the run has moved on; step to ask again"))
+            return
+        try:
+            trace = t.trace(req.name, req.row, req.col)
+        except ValueError as e:
+            self.traced.emit(TraceAnswer(req, error=str(e)))
+            return
+        except Interrupted as e:
+            self._keep(e)
+            return
+        self._traces += 1
+        self._trace = (self._traces, req.step, trace)
+        self._answer_uses(req, 0, 0)  # node 0 is the traced parameter
+
+    def _on_expand(self, req: ExpandRequest) -> None:
+        if self._trace is None or self._trace[0] != req.trace:
+            self.traced.emit(TraceAnswer(req, error="this trace is gone: trace the cell again"))
+            return
+        self._answer_uses(req, req.node, req.offset)
+
+    def _answer_uses(self, req, node: int, offset: int) -> None:
+        number, step, trace = self._trace
+        try:
+            uses, rest, rest_sum = trace.uses(node, offset=offset, limit=TRACE_USES)
+        except (ValueError, KeyError, IndexError) as e:
+            self.traced.emit(TraceAnswer(req, error=str(e)))
+            return
+        targets = tuple(trace.node(u.target) for u in uses)
+        answer = TraceAnswer(
+            req,
+            number,
+            step,
+            trace.node(node),
+            tuple(uses),
+            targets,
+            rest,
+            rest_sum,
+            note=trace.note,
+        )
+        self.traced.emit(answer)
 
     def _on_shutdown(self, _req=None) -> None:
         self._halt("closed")

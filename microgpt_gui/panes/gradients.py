@@ -221,6 +221,7 @@ class GradientsPane(QWidget):
         maps = [MatrixHeatmap(spec, chars) for spec in specs]
         for m in maps:
             m.cell_clicked.connect(self._on_heatmap_cell_clicked)
+            m.cell_double_clicked.connect(self.inspector.trace_requested)
         self.heatmaps = {m.name: m for m in maps}
         self.specs = {spec.name: spec for spec in specs}
         self.grid.set_maps(maps)

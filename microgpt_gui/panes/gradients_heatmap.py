@@ -69,6 +69,7 @@ class MatrixHeatmap(QWidget):
     """One (rows, cols) matrix under a wrapped title; row 0 at the top; emits cell_clicked."""
 
     cell_clicked = Signal(str, int, int)
+    cell_double_clicked = Signal(str, int, int)
 
     def __init__(self, spec: ParamSpec, chars, parent=None):
         super().__init__(parent)
@@ -207,6 +208,8 @@ class MatrixHeatmap(QWidget):
         if 0 <= row < self.shape[0] and 0 <= col < self.shape[1]:
             ev.accept()
             self.cell_clicked.emit(self.name, row, col)
+            if ev.double():
+                self.cell_double_clicked.emit(self.name, row, col)
 
 
 def runs(sorted_rows) -> list[tuple[int, int]]:

@@ -1,7 +1,14 @@
 """ParamInspector: one parameter's value, gradient and Adam state, and what the cell means."""
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QCheckBox, QFormLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QFormLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from microgpt import StepReport
 from microgpt.model import ParamSpec
@@ -119,6 +126,7 @@ class ParamInspector(QWidget):
     """name[row, col], its meaning, and the numbers of Adam's update for it."""
 
     question = Signal(object)  # a CheckRequest or SplitRequest for the worker
+    trace_requested = Signal(str, int, int)  # Trace to the loss: matrix name, row, col
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -146,6 +154,12 @@ class ParamInspector(QWidget):
         self.all_digits = QCheckBox("all digits", objectName="inspector_all_digits")
         self.all_digits.setToolTip("Show every digit of each number (Python's repr)")
         self.all_digits.toggled.connect(self._on_all_digits_toggled)
+        self.trace = QPushButton("Trace to the loss", objectName="inspector_trace")
+        self.trace.setToolTip(
+            "Open this number's part of the last step's computation graph in the Computation "
+            "graph pane, and follow it node by node to the loss (or double-click the cell)"
+        )
+        self.trace.clicked.connect(self._on_trace_clicked)
         self.check = CellCheck()
         self.check.asked.connect(self._on_check_asked)
         self.split = PositionSplit()
@@ -154,7 +168,7 @@ class ParamInspector(QWidget):
         for w in (self.title, self.meaning, self.note):
             layout.addWidget(w)
         layout.addLayout(form)
-        for w in (self.formula, self.all_digits, self.check, self.split):
+        for w in (self.formula, self.all_digits, self.trace, self.check, self.split):
             layout.addWidget(w)
         layout.addStretch(1)
         self.clear()
@@ -175,6 +189,7 @@ class ParamInspector(QWidget):
         self._forget_questions()
         self.check.hide()
         self.split.hide()
+        self.trace.hide()
         self.title.setText("Cell inspector")
         self.meaning.setText(EMPTY_TEXT)
         for key in FIELDS:
@@ -195,6 +210,7 @@ class ParamInspector(QWidget):
                 self._ask(SplitRequest(report.step, spec.name, row, col))
         name = spec.name
         self.all_digits.setVisible(True)
+        self.trace.setVisible(True)
         cfg, t, f = report.config, report.step, self.fmt
         after, update = report.params[name][row, col], report.updates[name][row, col]
         m, v = report.adam_m[name][row, col], report.adam_v[name][row, col]
@@ -233,6 +249,11 @@ class ParamInspector(QWidget):
         self.form.setRowWrapPolicy(QFormLayout.WrapAllRows if on else QFormLayout.DontWrapRows)
         if self._shown is not None:
             self.show_cell(*self._shown)
+
+    def _on_trace_clicked(self) -> None:
+        if self._shown is not None:
+            _report, spec, row, col = self._shown
+            self.trace_requested.emit(spec.name, row, col)
 
     def show_answer(self, answer: CellAnswer) -> None:
         """The worker's CellAnswer to a question this inspector asked (or a stale one)."""

@@ -7,7 +7,14 @@ trains with; the pane never evaluates text itself.
 """
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QLabel, QScrollArea, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QLabel,
+    QScrollArea,
+    QSplitter,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from microgpt import explore
 from microgpt.expr import PRESETS, ExprError, ExprGraph, evaluate
@@ -21,6 +28,7 @@ from .graph_steps import StepThrough
 from .graph_text import fmt, name_of
 from .graph_view import GraphView, tooltip_html
 from .graph_walk import WalkBar
+from .trace_view import TracePanel
 
 DEFAULT_PRESET = "y = 3x"  # the first program a newcomer sees, with x selected
 DEFAULT_SELECTION = "x"
@@ -59,6 +67,8 @@ class GraphPane(QWidget):
         self.view = GraphView()
         self.inspector = NodeInspector()
         self.descent = DescentBar()
+        self.trace = TracePanel()
+        self.trace.back_requested.connect(self.show_expression)
         self.status = QLabel(objectName="graph_status", wordWrap=True, textFormat=Qt.PlainText)
         self.legend = QLabel(
             legend_html(), objectName="graph_legend", wordWrap=True, textFormat=Qt.RichText
@@ -117,9 +127,24 @@ class GraphPane(QWidget):
         split.addWidget(bottom)
         split.setStretchFactor(0, 4)
         split.setStretchFactor(1, 3)
+        self.pages = QStackedWidget(objectName="graph_pages")  # the expression, or a trace
+        self.pages.addWidget(split)
+        self.pages.addWidget(self.trace)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(split)
+        layout.addWidget(self.pages)
+
+    # --- the trace of a real step -----------------------------------------------------
+
+    def start_trace(self, label: str, step: int, heatmap_grad: float | None) -> None:
+        """Show the trace page, waiting for the worker's first answer."""
+        self.pause()
+        self.descent.stop()
+        self.trace.start(label, step, heatmap_grad)
+        self.pages.setCurrentWidget(self.trace)
+
+    def show_expression(self) -> None:
+        self.pages.setCurrentIndex(0)
 
     # --- building ---------------------------------------------------------------------
 

@@ -35,12 +35,19 @@ class Layout:
     laned: list[bool] = field(default_factory=list)  # per edge: runs along its source's lane
 
 
-def layered_layout(sizes: list[tuple[float, float]], edges: list[tuple[int, int]]) -> Layout:
-    """sizes[v] = (w, h); edges (u, v) with u < v (vertices come in a topological order)."""
+def layered_layout(
+    sizes: list[tuple[float, float]],
+    edges: list[tuple[int, int]],
+    from_sources: bool = False,
+    gap_x: float = GAP_X,
+) -> Layout:
+    """sizes[v] = (w, h); edges (u, v) with u < v (vertices come in a topological order).
+    from_sources: columns count from the sources (a tree grown rightwards from its root)
+    instead of from the sinks. gap_x: room between columns (e.g. for edge labels)."""
     n = len(sizes)
     if n == 0:
         return Layout([], [], 0.0, 0.0)
-    rank = _ranks(n, edges)
+    rank = _source_ranks(n, edges) if from_sources else _ranks(n, edges)
     laned = _laned_sources(n, edges, rank)
     sizes = list(sizes)
     succ: list[list[int]] = [[] for _ in range(n)]
@@ -64,7 +71,7 @@ def layered_layout(sizes: list[tuple[float, float]], edges: list[tuple[int, int]
         chains.append(chain)
     layers = _order(rank, succ, pred, n)
     ys = _heights(layers, sizes, succ, pred, n)
-    lefts, widths = _columns(layers, sizes)
+    lefts, widths = _columns(layers, sizes, gap_x)
     xs = [lefts[rank[v]] + widths[rank[v]] / 2 for v in range(len(rank))]
     top = min(ys[v] - sizes[v][1] / 2 for v in range(n))
     bottom = max(ys[v] + sizes[v][1] / 2 for v in range(n))
@@ -131,6 +138,17 @@ def _ranks(n: int, edges: list[tuple[int, int]]) -> list[int]:
         dist[v] = max((dist[s] + 1 for s in out[v]), default=0)
     depth = max(dist)
     return [depth - d for d in dist]
+
+
+def _source_ranks(n: int, edges: list[tuple[int, int]]) -> list[int]:
+    """rank(v) = the longest path from a source to v."""
+    into: list[list[int]] = [[] for _ in range(n)]
+    for u, v in edges:
+        into[v].append(u)
+    rank = [0] * n
+    for v in range(n):
+        rank[v] = max((rank[u] + 1 for u in into[v]), default=0)
+    return rank
 
 
 def _order(rank, succ, pred, n) -> list[list[int]]:
@@ -234,12 +252,12 @@ def _separation(a: int, b: int, sizes, n: int) -> float:
     return (sizes[a][1] + sizes[b][1]) / 2 + gap
 
 
-def _columns(layers, sizes) -> tuple[list[float], list[float]]:
+def _columns(layers, sizes, gap_x: float = GAP_X) -> tuple[list[float], list[float]]:
     widths = [max((sizes[v][0] for v in layer), default=0.0) for layer in layers]
     lefts, x = [], 0.0
     for w in widths:
         lefts.append(x)
-        x += w + GAP_X
+        x += w + gap_x
     return lefts, widths
 
 
