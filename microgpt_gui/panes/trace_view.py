@@ -429,7 +429,8 @@ class TracePanel(QWidget):
             self.param = answer.node.name  # the model's own name: lm_head['a'][3]
         self.view.add_answer(answer)
         self.title.setText(
-            f"Trace of {self.param}, step {answer.step}: click a box to follow it toward the loss."
+            f"Trace of {self.param}, step {answer.step}: "
+            + (answer.note or "click a box to follow it toward the loss.")
         )
         self._select(answer.node.id)  # the node whose uses just arrived
 
