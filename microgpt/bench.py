@@ -13,6 +13,16 @@ DEFAULT_STEPS = {"scalar": 30, "numpy": 2000}
 MAX_BENCH_STEPS, MAX_WARMUP = 1_000_000, 10_000
 
 
+def median_ms(fn, repeats: int = 7) -> float:
+    """The median wall time of fn() over `repeats` calls, in milliseconds."""
+    times = []
+    for _ in range(repeats):
+        t = perf_counter()
+        fn()
+        times.append(1000 * (perf_counter() - t))
+    return statistics.median(times)
+
+
 def measure(backend: str, steps: int, warmup: int, data: str | None) -> dict:
     """Run warmup + steps training steps; time each step() (the cheap StepPoint) and, apart,
     the report() that the window asks for at most 30 times a second."""

@@ -7,14 +7,13 @@ QT_QPA_PLATFORM=offscreen python scripts/bench_curve.py
 """
 
 import os
-import statistics
 import sys
-import time
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PySide6.QtWidgets import QApplication
 
 app = QApplication(sys.argv)
+from microgpt.bench import median_ms  # noqa: E402
 from microgpt.explore import curve  # noqa: E402
 from microgpt.expr import PRESETS, evaluate  # noqa: E402
 from microgpt_gui.panes.graph import GraphPane  # noqa: E402
@@ -23,15 +22,6 @@ from microgpt_gui.panes.graph_plots import POINTS  # noqa: E402
 REPEATS = 7
 CHAIN = "a = param(1.0)\nx = a\n" + "x = x + a\n" * 498  # 499 nodes; a feeds every one
 DEEP = "a = param(0.5)\nx = a\n" + "x = tanh(x) * 1.01\n" * 166  # 499 nodes in a line
-
-
-def median_ms(fn) -> float:
-    times = []
-    for _ in range(REPEATS):
-        t = time.perf_counter()
-        fn()
-        times.append(1000 * (time.perf_counter() - t))
-    return statistics.median(times)
 
 
 def main() -> None:

@@ -5,22 +5,11 @@ few steps of training on the bundled names.
 python scripts/bench_detail.py
 """
 
-import statistics
-import time
-
 from microgpt import TrainConfig, Trainer, default_docs
+from microgpt.bench import median_ms
 from microgpt.trainer import gc_paused
 
 REPEATS = 7
-
-
-def median_ms(fn) -> float:
-    times = []
-    for _ in range(REPEATS):
-        t = time.perf_counter()
-        fn()
-        times.append(1000 * (time.perf_counter() - t))
-    return statistics.median(times)
 
 
 def main() -> None:
