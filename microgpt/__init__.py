@@ -4,6 +4,7 @@ from .config import TrainConfig
 from .data import CharTokenizer, default_docs, download_names, load_docs
 from .engine import Value
 from .errors import CheckpointError, ConfigError, DatasetError, VocabularyError
+from .penguins import PenguinModel, PenguinStep, load_penguins
 from .report import GradientCheck, RunInfo, Sample, StepPoint, StepPoints, StepReport
 from .trace import Trace, TraceNode, TraceUse, UsesPage
 from .trainer import BACKENDS, Trainer, TrainingComplete, TrainingDiverged
@@ -15,6 +16,8 @@ __all__ = [
     "ConfigError",
     "DatasetError",
     "GradientCheck",
+    "PenguinModel",
+    "PenguinStep",
     "RunInfo",
     "Sample",
     "StepPoint",
@@ -33,5 +36,6 @@ __all__ = [
     "default_docs",
     "download_names",
     "load_docs",
+    "load_penguins",
 ]
 __version__ = "0.1.0"
