@@ -92,8 +92,7 @@ class DescentBar(QWidget):
             w.setToolTip(tip if on else NO_WEIGHTS)
         if on:
             self.result.setStyleSheet(f"color: {theme.MUTED.name()};")
-            shown = ", ".join(names[:4]) + (f" and {len(names) - 4} more" if len(names) > 4 else "")
-            self.result.setText(f"Weights that descent moves: {shown}.")
+            self.result.setText(f"Weights that descent moves: {', '.join(names)}.")
         else:
             self.stop()
             self.result.setStyleSheet(f"color: {theme.MUTED.name()};")
