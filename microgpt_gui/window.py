@@ -3,15 +3,13 @@
 import threading
 from dataclasses import replace
 
-from PySide6.QtCore import QByteArray, QEvent, QSettings, QThread
+from PySide6.QtCore import QEvent, QThread
 from PySide6.QtWidgets import QMainWindow, QProgressBar, QPushButton
 
 from microgpt import TrainConfig
 
-from . import theme
+from . import settings, theme
 from .commands import (
-    DEFAULT_SPEED,
-    SPEEDS,
     BackendRequest,
     LearningRateRequest,
     PlayRequest,
@@ -36,7 +34,6 @@ from .text import elided
 from .toolbar import TrainingToolbar
 from .worker import TrainerWorker
 
-SETTINGS_VERSION = 1
 SHUTDOWN_WAIT_MS = 5000  # a step or a sample gives up within ~0.1 s of the close
 _ORPHANS: list[QThread] = []  # threads that would not stop: kept alive, never destroyed running
 
@@ -66,10 +63,10 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         self._wire_run()
         self._start_worker(docs, backend or "numpy")
-        self._default_state = self.saveState(SETTINGS_VERSION)
+        self._default_state = self.saveState(settings.VERSION)
         self._layout_restored = False  # the first show shares the real size out (if not)
         if restore_settings:
-            self._restore_settings()
+            self._layout_restored = settings.restore(self)
         if speed is not ...:
             self.toolbar.set_speed(speed)
         self._on_toolbar_speed_chosen(self.toolbar.speed)
@@ -235,7 +232,7 @@ class MainWindow(QMainWindow):
     def _on_toolbar_speed_chosen(self, speed) -> None:
         self.run.set_speed(speed)
         self.send(SpeedRequest(speed))
-        self._settings().setValue("training/speed", "max" if speed is None else speed)
+        settings.save_speed(speed)
 
     # --- what the run says --------------------------------------------------------------
 
@@ -283,32 +280,12 @@ class MainWindow(QMainWindow):
             self.tab_bars.check()
         return handled
 
-    def _settings(self) -> QSettings:
-        return QSettings("microgpt", "studio")
-
-    def _restore_settings(self) -> None:
-        s = self._settings()
-        geometry, state = s.value("window/geometry"), s.value("window/state")
-        if isinstance(geometry, QByteArray):
-            self.restoreGeometry(geometry)
-        if isinstance(state, QByteArray):
-            self._layout_restored = self.restoreState(state, SETTINGS_VERSION)
-        source = s.value("graph/program")
-        if isinstance(source, str) and source.strip():  # the first start keeps y = 3x
-            self.graph.set_source(source)
-        raw = str(s.value("training/speed", DEFAULT_SPEED))
-        names = {("max" if choice is None else str(choice)): choice for choice in SPEEDS}
-        self.toolbar.set_speed(names.get(raw, DEFAULT_SPEED))
-
     def reset_layout(self) -> None:
-        self.restoreState(self._default_state, SETTINGS_VERSION)
+        self.restoreState(self._default_state, settings.VERSION)
         self.tab_bars.check()
 
     def closeEvent(self, event) -> None:
-        s = self._settings()
-        s.setValue("window/geometry", self.saveGeometry())
-        s.setValue("window/state", self.saveState(SETTINGS_VERSION))
-        s.setValue("graph/program", self.graph.source())
+        settings.save(self)
         self.shutdown()
         super().closeEvent(event)
 

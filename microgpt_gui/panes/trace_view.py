@@ -42,6 +42,7 @@ from .graph_items import (
 )
 from .graph_layout import layered_layout
 from .graph_text import fmt
+from .graph_view import tooltip_html
 
 MAX_NODES = 60  # past this, the oldest expanded branches fold again
 MAX_FIT_SCALE = 1.2
@@ -273,7 +274,7 @@ class TraceView(QGraphicsView):
             numbers = ("", "") if item.kind == "more" else (fmt(item.value), fmt(item.grad))
             box.set_numbers(*numbers)
             box.selected = key == self.selected
-            box.setToolTip(self._tooltip(key))
+            box.setToolTip(tooltip_html(self._tooltip(key)))  # names quote data characters
             self.boxes[key] = box
         edges = [(s, t, use) for s, t, use in self._edges() if index[s] < index[t]]
         sizes = [(self.boxes[k].width, BOX_H + 14) for k in keys]  # + a label above
@@ -308,7 +309,7 @@ class TraceView(QGraphicsView):
             label.setPos(target.x() - target.width / 2, target.y() - BOX_H / 2 - 14)
         else:
             label.setPos(below.x() - below.width / 2, below.y() + BOX_H / 2 + 1)
-        label.setToolTip(getattr(use, "how", "") or text)
+        label.setToolTip(tooltip_html(getattr(use, "how", "") or text))
         return label
 
     def _tooltip(self, key) -> str:
