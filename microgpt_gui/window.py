@@ -27,6 +27,7 @@ from .panes.example import ExamplePane
 from .panes.gradients import GradientsPane
 from .panes.graph import GraphPane
 from .panes.loss import LossPane
+from .panes.penguins import PenguinsPane
 from .panes.sampling import SamplingPane
 from .run_state import RunState
 from .status import StatusLine
@@ -79,6 +80,7 @@ class MainWindow(QMainWindow):
             "loss_pane": ("Loss", LossPane(run)),
             "gradients_pane": ("Gradients", GradientsPane(run)),
             "graph_pane": ("Computation graph", GraphPane()),
+            "penguins_pane": ("Penguins", PenguinsPane()),
             "example_pane": ("Current example", ExamplePane(run)),
             "sampling_pane": ("Sampling", SamplingPane(run)),
         }
@@ -89,6 +91,7 @@ class MainWindow(QMainWindow):
         panes["gradients_pane"][1].inspector.trace_requested.connect(self.trace)
         panes["graph_pane"][1].trace.expand.connect(self.send)
         self.run.traced.connect(panes["graph_pane"][1].trace.show_answer)
+        panes["penguins_pane"][1].follow.connect(self._on_penguins_follow)
         return {name: w for name, (_, w) in panes.items()}
 
     loss = property(lambda self: self.panes["loss_pane"])
@@ -96,6 +99,7 @@ class MainWindow(QMainWindow):
     example = property(lambda self: self.panes["example_pane"])
     gradients = property(lambda self: self.panes["gradients_pane"])
     graph = property(lambda self: self.panes["graph_pane"])
+    penguins = property(lambda self: self.panes["penguins_pane"])
     info = property(lambda self: self.run.info)
     latest = property(lambda self: self.run.latest)
 
@@ -163,6 +167,14 @@ class MainWindow(QMainWindow):
         elif not self.playing:
             self.run.expect_phases()
             self.send(StepRequest())
+
+    def _on_penguins_follow(self, source: str) -> None:
+        """One penguin's loss through the network, as a program in the graph pane."""
+        self.graph.show_expression()
+        if self.graph.set_source(source):
+            self.graph.select_label("loss")
+        self.docks["graph_pane"].show()
+        self.docks["graph_pane"].raise_()
 
     def trace(self, name: str, row: int, col: int) -> None:
         """Open parameter name[row, col]'s part of the last step's graph in the graph pane."""
@@ -291,6 +303,7 @@ class MainWindow(QMainWindow):
 
     def shutdown(self, timeout_ms: int = SHUTDOWN_WAIT_MS) -> bool:
         """Stop the worker (it gives up a long step or sample) and end its thread."""
+        self.penguins.shutdown(timeout_ms)
         if not self.thread_.isRunning():
             self.run.close()
             return True

@@ -92,7 +92,8 @@ class DescentBar(QWidget):
             w.setToolTip(tip if on else NO_WEIGHTS)
         if on:
             self.result.setStyleSheet(f"color: {theme.MUTED.name()};")
-            self.result.setText(f"Weights that descent moves: {', '.join(names)}.")
+            shown = ", ".join(names[:4]) + (f" and {len(names) - 4} more" if len(names) > 4 else "")
+            self.result.setText(f"Weights that descent moves: {shown}.")
         else:
             self.stop()
             self.result.setStyleSheet(f"color: {theme.MUTED.name()};")

@@ -46,6 +46,7 @@ class GraphView(QGraphicsView):
         self.edges: list[EdgeItem] = []
         self.selected: int | None = None
         self._auto_fit = True  # frame again on resize, until the learner zooms
+        self._fitting = False
         self._show_empty()
 
     # --- building ---------------------------------------------------------------------
@@ -221,7 +222,17 @@ class GraphView(QGraphicsView):
         (the output, and what feeds it) and scrolls to the rest."""
         self._auto_fit = True
         rect = self.sceneRect()
-        self.fitInView(rect, Qt.KeepAspectRatio)
+        # measured without scroll bars: one left over from the last zoom narrowed the room
+        # (switching them resizes the viewport: _fitting keeps resizeEvent from refitting)
+        self._fitting = True
+        try:
+            for bar in (Qt.ScrollBarAlwaysOff, Qt.ScrollBarAsNeeded):
+                self.setHorizontalScrollBarPolicy(bar)
+                self.setVerticalScrollBarPolicy(bar)
+                if bar == Qt.ScrollBarAlwaysOff:
+                    self.fitInView(rect, Qt.KeepAspectRatio)
+        finally:
+            self._fitting = False
         scale = self.transform().m11()
         legible = legible_scale()
         if legible <= scale <= MAX_FIT_SCALE:
@@ -239,6 +250,7 @@ class GraphView(QGraphicsView):
         right = out.x() + out.width / 2 + 12
         half_width = self.viewport().width() / scale / 2
         self.centerOn(right - half_width, out.y())
+        self.ensureVisible(out, 12, 8)  # a scroll bar that came with the zoom took room
 
     def zoom(self, factor: float) -> None:
         scale = self.transform().m11()
@@ -251,7 +263,7 @@ class GraphView(QGraphicsView):
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
-        if self._auto_fit:
+        if self._auto_fit and not self._fitting:
             self.fit()
             if self.selected is not None:  # keep what the learner is looking at in view
                 self.ensureVisible(self.boxes[self.selected], 20, 20)

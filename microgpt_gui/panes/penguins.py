@@ -1,0 +1,390 @@
+"""PenguinsPane: why a network needs more than one input, on the real Palmer penguins.
+
+Choose measurements and a hidden size, train a small classifier (the same Value engine as
+the GPT, in a thread of its own), and watch the scatter, the decision regions, the loss,
+the accuracies and the confusion matrix. Click a penguin to see its loss as a graph.
+"""
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QRectF, Qt, QThread, Signal
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from microgpt.penguins import FEATURES, NUMERIC, SHORT, SPECIES, completeness, load_penguins
+
+from .. import theme
+from .penguins_worker import PenguinWorker
+
+COLOURS = [QColor(c) for c in ("#E69F00", "#56B4E9", "#009E73")]  # Adelie, Chinstrap, Gentoo
+TRAIN_STEPS = 150  # one press of Train
+DEFAULT_FEATURES = ("flipper_length_mm",)
+INTRO = (
+    "Can one measurement tell three species apart? Press Train with flipper length alone: "
+    "Adelie and Chinstrap penguins have flippers of about the same length, so the model "
+    "mixes them up (about 79% right on penguins it never saw). Then tick bill length, Reset "
+    "and Train again: the second input separates them (about 97%). Click a penguin to see "
+    "its loss as a graph in the Computation graph pane."
+)
+
+
+def label_of(feature: str) -> str:
+    return SHORT.get(feature, feature).replace("_", " ")
+
+
+class PenguinsPane(QWidget):
+    follow = Signal(str)  # a penguin's loss, as a program for the graph pane
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setObjectName("penguins_pane")
+        self.penguins = load_penguins()
+        self.data = None  # PenguinData of the current run
+        self.run = 0
+        self.losses: list[float] = []
+        self.frame = None
+        self.training = False
+        self._run_row: int | None = None  # this run's row in the runs table
+        self.built_hidden = 0
+        self._build_inputs()
+        self._build_views()
+        self._layout()
+        self.thread_ = QThread(self, objectName="penguins_thread")
+        self.worker = PenguinWorker()
+        self.worker.moveToThread(self.thread_)
+        self.thread_.finished.connect(self.worker.deleteLater)
+        self.worker.built.connect(self._on_worker_built)
+        self.worker.stepped.connect(self._on_worker_stepped)
+        self.worker.training_changed.connect(self._on_worker_training_changed)
+        self.worker.followed.connect(self._on_worker_followed)
+        self.worker.failed.connect(self._on_worker_failed)
+        self.thread_.start()
+        self.reset()
+
+    # --- widgets --------------------------------------------------------------------
+
+    def _build_inputs(self) -> None:
+        self.features = QWidget(objectName="penguins_features")
+        row = QHBoxLayout(self.features)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(QLabel("inputs:"))
+        self.boxes: dict[str, QCheckBox] = {}
+        for f in FEATURES:
+            box = QCheckBox(label_of(f), objectName=f"penguins_feature_{f}")
+            box.setChecked(f in DEFAULT_FEATURES)
+            box.toggled.connect(self._on_inputs_changed)
+            self.boxes[f] = box
+            row.addWidget(box)
+        row.addStretch(1)
+        self.hidden = QSpinBox(objectName="penguins_hidden", minimum=0, maximum=16, value=0)
+        self.hidden.setSpecialValueText("none")
+        self.hidden.setToolTip(
+            "Hidden tanh neurons: none = softmax regression (one neuron per species), "
+            "or 2 to 16 neurons between the inputs and the output"
+        )
+        self.hidden.valueChanged.connect(self._on_hidden_changed)
+        self.complete = QLabel(objectName="penguins_complete")
+        self.complete.setStyleSheet(f"color: {theme.MUTED.name()}")
+        self.train = QPushButton("Train", objectName="penguins_train")
+        self.train.setToolTip(f"Train {TRAIN_STEPS} steps (full batch, Adam); again to stop")
+        self.train.clicked.connect(self.toggle_training)
+        self.step = QPushButton("Step", objectName="penguins_step")
+        self.step.setToolTip("One step of gradient descent over every training penguin")
+        self.step.clicked.connect(lambda: self._send(("train", 1)))
+        self.reset_button = QPushButton("Reset", objectName="penguins_reset")
+        self.reset_button.setToolTip("A new, untrained model with the inputs ticked above")
+        self.reset_button.clicked.connect(self.reset)
+        self.status = QLabel(objectName="penguins_status")
+
+    def _build_views(self) -> None:
+        self.scatter = pg.PlotWidget(objectName="penguins_scatter")
+        self.scatter.setMinimumHeight(200)
+        item = self.scatter.getPlotItem()
+        item.setMenuEnabled(False)
+        self.legend = item.addLegend(offset=(-4, 4), labelTextSize="8pt")
+        self.legend.setBrush(pg.mkBrush(255, 255, 255, 210))
+        self.regions = pg.ImageItem()
+        self.regions.setZValue(-10)
+        item.addItem(self.regions)
+        self.points = []
+        self.key = QLabel(
+            "filled: training penguins · hollow: test penguins (never trained on) · "
+            "click one to see its loss as a graph",
+            objectName="penguins_key",
+            wordWrap=True,
+        )
+        self.key.setStyleSheet(f"color: {theme.MUTED.name()}")
+        self.x_axis = QComboBox(objectName="penguins_x")
+        self.y_axis = QComboBox(objectName="penguins_y")
+        for box in (self.x_axis, self.y_axis):
+            box.currentIndexChanged.connect(self._draw_scatter)
+        self.loss_plot = pg.PlotWidget(objectName="penguins_loss")
+        self.loss_plot.setFixedHeight(120)
+        self.loss_plot.getPlotItem().setLabel("left", "loss", **{"font-size": "8pt"})
+        self.loss_plot.getPlotItem().setMenuEnabled(False)
+        self.loss_curve = self.loss_plot.plot(pen=pg.mkPen(theme.DATA, width=2))
+        self.confusion = QTableWidget(3, 3, objectName="penguins_confusion")
+        self.confusion.setHorizontalHeaderLabels([f"→ {s[:4]}." for s in SPECIES])
+        self.confusion.setVerticalHeaderLabels(list(SPECIES))
+        self.confusion.horizontalHeader().setSectionResizeMode(QHeaderView.Stretch)
+        self.confusion.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        self.confusion.setVerticalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        self.confusion.setEditTriggers(QTableWidget.NoEditTriggers)
+        self.confusion.setToolTip("Test penguins: row = true species, column = predicted")
+        self.confusion.setFixedHeight(self.confusion.horizontalHeader().height() + 3 * 30 + 4)
+        for i in range(3):
+            self.confusion.setRowHeight(i, 30)
+        self.runs = QTableWidget(0, 4, objectName="penguins_runs")
+        self.runs.setHorizontalHeaderLabels(["inputs", "hidden", "steps", "test accuracy"])
+        self.runs.setEditTriggers(QTableWidget.NoEditTriggers)
+        self.runs.horizontalHeader().setStretchLastSection(True)
+        self.runs.setWordWrap(False)
+        self.runs.setColumnWidth(0, 220)
+        self.runs.setMaximumHeight(120)
+        self.intro = QLabel(INTRO, objectName="penguins_intro", wordWrap=True)
+        self.intro.setStyleSheet(f"color: {theme.MUTED.name()}")
+
+    def _layout(self) -> None:
+        controls = QHBoxLayout()
+        for w in (self.train, self.step, self.reset_button, QLabel("hidden"), self.hidden):
+            controls.addWidget(w)
+        controls.addWidget(self.status, 1)
+        axes = QHBoxLayout()
+        for text, w in (("x", self.x_axis), ("y", self.y_axis)):
+            axes.addWidget(QLabel(text))
+            axes.addWidget(w, 1)
+        left = QVBoxLayout()
+        left.addLayout(axes)
+        left.addWidget(self.scatter, 1)
+        left.addWidget(self.key)
+        right = QVBoxLayout()
+        right.addWidget(self.loss_plot)
+        right.addWidget(QLabel("confusion (test penguins)"))
+        right.addWidget(self.confusion)
+        right.addStretch(1)
+        middle = QGridLayout()
+        middle.addLayout(left, 0, 0)
+        middle.addLayout(right, 0, 1)
+        middle.setColumnStretch(0, 3)
+        middle.setColumnStretch(1, 2)
+        box = QVBoxLayout(self)
+        box.setContentsMargins(4, 4, 4, 4)
+        box.addWidget(self.features)
+        box.addWidget(self.complete)
+        box.addLayout(controls)
+        box.addWidget(self.intro)
+        box.addLayout(middle, 1)
+        box.addWidget(QLabel("runs (compare what each input adds)"))
+        box.addWidget(self.runs)
+
+    # --- commands -------------------------------------------------------------------
+
+    def chosen(self) -> tuple[str, ...]:
+        return tuple(f for f in FEATURES if self.boxes[f].isChecked())
+
+    def reset(self) -> None:
+        """A new model with the ticked inputs (nothing ticked: explain, keep the old)."""
+        features = self.chosen()
+        if not features:
+            self.status.setText("Tick at least one input.")
+            return
+        self.worker.stop_flag = True
+        self.built_hidden = self.hidden.value()
+        self._send(("build", features, self.built_hidden))
+
+    def toggle_training(self) -> None:
+        if self.training:
+            self.worker.stop_flag = True
+        else:
+            self._send(("train", TRAIN_STEPS))
+
+    def _send(self, request) -> None:
+        self.worker.requested.emit(request)
+
+    def shutdown(self, timeout_ms: int = 5000) -> bool:
+        self.worker.stop_flag = True
+        self.thread_.quit()
+        return self.thread_.wait(timeout_ms)
+
+    # --- from the controls ----------------------------------------------------------
+
+    def _on_inputs_changed(self, _on=False) -> None:
+        features = self.chosen()
+        self.complete.setText(completeness(features) if features else "Tick an input.")
+        numeric = [f for f in features if f in NUMERIC]
+        for box, k in ((self.x_axis, 0), (self.y_axis, 1)):
+            box.blockSignals(True)
+            box.clear()
+            for f in numeric:
+                box.addItem(label_of(f), f)
+            box.setCurrentIndex(min(k, len(numeric) - 1))
+            box.blockSignals(False)
+        self.y_axis.setEnabled(len(numeric) >= 2)
+        self.status.setText("Press Reset to train a model on these inputs.")
+
+    def _on_hidden_changed(self, value: int) -> None:
+        if value == 1:  # one hidden neuron is not offered: none or 2..16
+            self.hidden.setValue(2 if self._last_hidden == 0 else 0)
+            return
+        self._last_hidden = value
+        self.status.setText("Press Reset to train a model with this many hidden neurons.")
+
+    _last_hidden = 0
+
+    # --- from the worker ------------------------------------------------------------
+
+    def _on_worker_built(self, run: int, data) -> None:
+        self.run, self.data, self.losses, self.frame = run, data, [], None
+        self.loss_curve.setData([], [])
+        self._on_inputs_changed()
+        self._run_row = None
+        self._draw_scatter()
+
+    def _on_worker_stepped(self, frame) -> None:
+        if frame.run != self.run:
+            return
+        self.frame = frame
+        if frame.step:
+            self.losses.append(frame.loss)
+            self.loss_curve.setData(np.arange(1, len(self.losses) + 1), self.losses)
+            self.intro.hide()
+        loss = f"loss {frame.loss:.4f} · " if frame.step else ""
+        self.status.setText(
+            f"step {frame.step} · {loss}train {frame.train_accuracy:.0%} · "
+            f"test {frame.test_accuracy:.0%}"
+        )
+        self._show_confusion(frame.confusion)
+        self._show_regions(frame)
+
+    def _on_worker_training_changed(self, on: bool) -> None:
+        self.training = on
+        self.train.setText("Stop" if on else "Train")
+        for w in (self.step, self.reset_button, self.hidden, self.features):
+            w.setEnabled(not on)
+        if not on and self.frame is not None and self.frame.step:
+            self._record_run()
+
+    def _on_worker_followed(self, graph) -> None:
+        self.follow.emit(graph.source)
+
+    def _on_worker_failed(self, message: str) -> None:
+        self.status.setText(message)
+
+    # --- drawing --------------------------------------------------------------------
+
+    def _draw_scatter(self, *_) -> None:
+        item = self.scatter.getPlotItem()
+        for p in self.points:
+            item.removeItem(p)
+        self.points = []
+        self.legend.clear()
+        if self.data is None:
+            return
+        fx, fy = self.x_axis.currentData(), self.y_axis.currentData()
+        if fx is None:
+            item.setLabel("bottom", "island / sex only: nothing to plot")
+            return
+        rows = [self.penguins[r] for r in self.data.rows]
+        test = set(self.data.test)
+        for k, species in enumerate(SPECIES):
+            mine = [(i, p) for i, p in enumerate(rows) if p.species == species]
+            if fy is None or fy == fx:
+                self._draw_strip(k, species, [getattr(p, fx) for _, p in mine])
+                continue
+            spots = [
+                {
+                    "pos": (getattr(p, fx), getattr(p, fy)),
+                    "data": p.row,
+                    "brush": pg.mkBrush(COLOURS[k]) if i not in test else pg.mkBrush(None),
+                    "pen": pg.mkPen(COLOURS[k].darker(140), width=1.5),
+                }
+                for i, p in mine
+            ]
+            points = pg.ScatterPlotItem(
+                spots=spots,
+                size=8,
+                hoverable=True,
+                brush=pg.mkBrush(COLOURS[k]),  # what the legend shows
+                pen=pg.mkPen(COLOURS[k].darker(140)),
+            )
+            points.sigClicked.connect(self._on_points_clicked)
+            item.addItem(points)
+            self.points.append(points)
+            self.legend.addItem(points, f"{species} ({len(mine)})")
+        item.setLabel("bottom", label_of(fx))
+        item.setLabel("left", label_of(fy) if fy and fy != fx else "penguins")
+        item.enableAutoRange()
+
+    def _draw_strip(self, k: int, species: str, values) -> None:
+        """One feature: a histogram per species, so the overlap shows."""
+        counts, edges = np.histogram(values, bins=np.linspace(*self._range(), 26))
+        bars = pg.BarGraphItem(
+            x0=edges[:-1],
+            x1=edges[1:],
+            height=counts,
+            brush=pg.mkBrush(COLOURS[k].red(), COLOURS[k].green(), COLOURS[k].blue(), 130),
+            pen=pg.mkPen(COLOURS[k].darker(140)),
+        )
+        self.scatter.getPlotItem().addItem(bars)
+        self.points.append(bars)
+        self.legend.addItem(bars, f"{species} ({len(values)})")
+
+    def _range(self) -> tuple[float, float]:
+        f = self.x_axis.currentData()
+        values = [getattr(self.penguins[r], f) for r in self.data.rows]
+        return float(min(values)), float(max(values))
+
+    def _on_points_clicked(self, _item, spots, *_) -> None:
+        if spots:
+            self._send(("follow", int(spots[0].data())))
+
+    def _show_regions(self, frame) -> None:
+        on = frame.grid is not None and self.x_axis.currentData() == self.data.features[0]
+        on = on and self.y_axis.currentData() == self.data.features[1]
+        self.regions.setVisible(on)
+        if not on:
+            return
+        tints = np.array([[c.red(), c.green(), c.blue(), 60] for c in COLOURS], np.uint8)
+        self.regions.setImage(tints[frame.grid], autoLevels=False)
+        x0, x1, y0, y1 = frame.extent
+        self.regions.setRect(QRectF(x0, y0, x1 - x0, y1 - y0))
+
+    def _show_confusion(self, counts) -> None:
+        top = max(int(counts.max()), 1)
+        for i in range(3):
+            for j in range(3):
+                cell = QTableWidgetItem(str(int(counts[i, j])))
+                cell.setTextAlignment(Qt.AlignCenter)
+                share = counts[i, j] / top
+                good = theme.GOOD if i == j else theme.BAD
+                alpha = int(30 + 150 * share)
+                cell.setBackground(QColor(good.red(), good.green(), good.blue(), alpha))
+                self.confusion.setItem(i, j, cell)
+
+    def _record_run(self) -> None:
+        frame = self.frame
+        if self._run_row is None:
+            self._run_row = self.runs.rowCount()
+            self.runs.insertRow(self._run_row)
+        hidden = self.built_hidden
+        values = (
+            ", ".join(label_of(f) for f in self.data.features),
+            "none" if hidden == 0 else str(hidden),
+            str(frame.step),
+            f"{frame.test_accuracy:.1%}",
+        )
+        for col, text in enumerate(values):
+            self.runs.setItem(self._run_row, col, QTableWidgetItem(text))
