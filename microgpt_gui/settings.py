@@ -5,7 +5,9 @@ from PySide6.QtCore import QByteArray, QSettings
 
 from .commands import DEFAULT_SPEED, SPEEDS
 
-VERSION = 1  # of the saved dock layout; a layout saved by another version is not restored
+# of the saved dock layout (2: the Penguins dock); a layout saved by another version
+# is not restored
+VERSION = 2
 
 
 def settings() -> QSettings:

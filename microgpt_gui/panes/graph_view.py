@@ -2,7 +2,7 @@
 
 import html
 
-from PySide6.QtCore import QEvent, QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QKeySequence, QPainter
 from PySide6.QtWidgets import QGraphicsScene, QGraphicsTextItem, QGraphicsView, QToolTip
 
@@ -46,7 +46,6 @@ class GraphView(QGraphicsView):
         self.edges: list[EdgeItem] = []
         self.selected: int | None = None
         self._auto_fit = True  # frame again on resize, until the learner zooms
-        self._fitting = False
         self._show_empty()
 
     # --- building ---------------------------------------------------------------------
@@ -222,20 +221,17 @@ class GraphView(QGraphicsView):
         (the output, and what feeds it) and scrolls to the rest."""
         self._auto_fit = True
         rect = self.sceneRect()
-        # measured without scroll bars: one left over from the last zoom narrowed the room
-        # (switching them resizes the viewport: _fitting keeps resizeEvent from refitting)
-        self._fitting = True
-        try:
-            for bar in (Qt.ScrollBarAlwaysOff, Qt.ScrollBarAsNeeded):
-                self.setHorizontalScrollBarPolicy(bar)
-                self.setVerticalScrollBarPolicy(bar)
-                if bar == Qt.ScrollBarAlwaysOff:
-                    self.fitInView(rect, Qt.KeepAspectRatio)
-        finally:
-            self._fitting = False
-        scale = self.transform().m11()
+        room = self._room()
+        scale = min(
+            room.width() / max(rect.width(), 1e-9), room.height() / max(rect.height(), 1e-9)
+        )
+        self.resetTransform()
+        self.scale(scale, scale)
+        self.centerOn(rect.center())
         legible = legible_scale()
-        if legible <= scale <= MAX_FIT_SCALE:
+        fits = legible <= scale <= MAX_FIT_SCALE
+        self._set_scroll_bars(Qt.ScrollBarAsNeeded if scale < legible else Qt.ScrollBarAlwaysOff)
+        if fits:
             return
         scale = min(max(scale, legible), MAX_FIT_SCALE)
         self.resetTransform()
@@ -243,6 +239,24 @@ class GraphView(QGraphicsView):
         self.centerOn(rect.center())
         if self.boxes and self.mapFromScene(rect).boundingRect().width() > self.viewport().width():
             self._show_output(scale)
+
+    def _set_scroll_bars(self, policy) -> None:
+        """Off while the whole graph fits, as needed once it can't (or the learner zooms).
+        Set every time: Qt lays the bars out only while the view is visible, so a view
+        fitted behind another tab kept a stale bar. A new layout resizes the viewport,
+        which fits again, once: the second fit changes nothing."""
+        self.setHorizontalScrollBarPolicy(policy)
+        self.setVerticalScrollBarPolicy(policy)
+
+    def _room(self) -> QSize:
+        """The viewport as it would be without scroll bars (a bar left over from a zoom
+        must not shrink the fit; switching the bars off to measure would loop on resize)."""
+        size = self.viewport().size()
+        if self.verticalScrollBar().isVisible():
+            size.setWidth(size.width() + self.verticalScrollBar().width())
+        if self.horizontalScrollBar().isVisible():
+            size.setHeight(size.height() + self.horizontalScrollBar().height())
+        return size - QSize(4, 4)
 
     def _show_output(self, scale: float) -> None:
         """Too big to read whole: the output box at the right edge, at its height."""
@@ -256,6 +270,7 @@ class GraphView(QGraphicsView):
         scale = self.transform().m11()
         factor = min(max(factor, 0.05 / scale), 6.0 / scale)
         self._auto_fit = False
+        self._set_scroll_bars(Qt.ScrollBarAsNeeded)
         self.scale(factor, factor)
 
     def wheelEvent(self, event) -> None:
@@ -263,7 +278,7 @@ class GraphView(QGraphicsView):
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
-        if self._auto_fit and not self._fitting:
+        if self._auto_fit:
             self.fit()
             if self.selected is not None:  # keep what the learner is looking at in view
                 self.ensureVisible(self.boxes[self.selected], 20, 20)
