@@ -382,6 +382,17 @@ class Trainer:
             )
         return last
 
+    def restore(self, params, m, v, mean_abs, rng_state: tuple, history: History, last) -> None:
+        """Put the trainer back to a recorded state (time travel): copies of the arrays,
+        len(history) steps done, `last` the record of the last of them (or None)."""
+        self.params, self.m, self.v, self.mean_abs = (
+            np.array(a, dtype=np.float64) for a in (params, m, v, mean_abs)
+        )
+        self.rng.setstate(rng_state)
+        self.history, self.step_count = history, len(history)
+        self._last = last if self.step_count else None
+        self._report, self._detailed = None, False
+
     @property
     def last_step(self) -> LastStep | None:
         """The raw record of the last step (for checkpoints)."""
