@@ -162,7 +162,9 @@ class PenguinsPane(QWidget):
         self.runs.horizontalHeader().setStretchLastSection(True)
         self.runs.setWordWrap(False)
         self.runs.setColumnWidth(0, 220)
-        self.runs.setMaximumHeight(120)
+        self.runs.verticalHeader().setDefaultSectionSize(22)
+        header = self.runs.horizontalHeader().sizeHint().height()
+        self.runs.setMaximumHeight(header + 3 * 22 + 6)  # three runs, then it scrolls
         self.intro = QLabel(INTRO, objectName="penguins_intro", wordWrap=True)
         self.intro.setStyleSheet(f"color: {theme.MUTED.name()}")
 
@@ -410,7 +412,7 @@ class PenguinsPane(QWidget):
                 cell.setTextAlignment(Qt.AlignCenter)
                 share = counts[i, j] / top
                 good = theme.GOOD if i == j else theme.BAD
-                alpha = int(30 + 150 * share)
+                alpha = int(30 + 150 * share) if counts[i, j] else 0  # none: no colour
                 cell.setBackground(QColor(good.red(), good.green(), good.blue(), alpha))
                 self.confusion.setItem(i, j, cell)
 
