@@ -229,9 +229,7 @@ class GraphView(QGraphicsView):
         self.scale(scale, scale)
         self.centerOn(rect.center())
         legible = legible_scale()
-        fits = legible <= scale <= MAX_FIT_SCALE
-        self._set_scroll_bars(Qt.ScrollBarAsNeeded if scale < legible else Qt.ScrollBarAlwaysOff)
-        if fits:
+        if legible <= scale <= MAX_FIT_SCALE:
             return
         scale = min(max(scale, legible), MAX_FIT_SCALE)
         self.resetTransform()
@@ -240,23 +238,10 @@ class GraphView(QGraphicsView):
         if self.boxes and self.mapFromScene(rect).boundingRect().width() > self.viewport().width():
             self._show_output(scale)
 
-    def _set_scroll_bars(self, policy) -> None:
-        """Off while the whole graph fits, as needed once it can't (or the learner zooms).
-        Set every time: Qt lays the bars out only while the view is visible, so a view
-        fitted behind another tab kept a stale bar. A new layout resizes the viewport,
-        which fits again, once: the second fit changes nothing."""
-        self.setHorizontalScrollBarPolicy(policy)
-        self.setVerticalScrollBarPolicy(policy)
-
     def _room(self) -> QSize:
-        """The viewport as it would be without scroll bars (a bar left over from a zoom
-        must not shrink the fit; switching the bars off to measure would loop on resize)."""
-        size = self.viewport().size()
-        if self.verticalScrollBar().isVisible():
-            size.setWidth(size.width() + self.verticalScrollBar().width())
-        if self.horizontalScrollBar().isVisible():
-            size.setHeight(size.height() + self.horizontalScrollBar().height())
-        return size - QSize(4, 4)
+        """The viewport as it would be without scroll bars: a bar left over from a zoom
+        must not shrink the fit (the view then drops the bars it no longer needs)."""
+        return self.maximumViewportSize() - QSize(4, 4)
 
     def _show_output(self, scale: float) -> None:
         """Too big to read whole: the output box at the right edge, at its height."""
@@ -270,11 +255,18 @@ class GraphView(QGraphicsView):
         scale = self.transform().m11()
         factor = min(max(factor, 0.05 / scale), 6.0 / scale)
         self._auto_fit = False
-        self._set_scroll_bars(Qt.ScrollBarAsNeeded)
         self.scale(factor, factor)
 
     def wheelEvent(self, event) -> None:
         self.zoom(1.0015 ** event.angleDelta().y())
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        # Qt lays the scroll bars out only while the view is visible: one a hidden view
+        # needed earlier (say behind another tab) would stay, and narrow the viewport.
+        # Setting a policy again lays them out now (the resize that follows fits again).
+        self.setVerticalScrollBarPolicy(self.verticalScrollBarPolicy())
+        self.setHorizontalScrollBarPolicy(self.horizontalScrollBarPolicy())
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)

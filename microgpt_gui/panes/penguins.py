@@ -7,15 +7,17 @@ the accuracies and the confusion matrix. Click a penguin to see its loss as a gr
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, Qt, QThread, Signal
+from PySide6.QtCore import QEvent, QRectF, Qt, QThread, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
+    QAbstractSpinBox,
     QCheckBox,
     QComboBox,
     QGridLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QLineEdit,
     QPushButton,
     QSpinBox,
     QTableWidget,
@@ -35,10 +37,12 @@ DEFAULT_FEATURES = ("flipper_length_mm",)
 INTRO = (
     "Can one measurement tell three species apart? Press Train with flipper length alone: "
     "Adelie and Chinstrap penguins have flippers of about the same length, so the model "
-    "mixes them up (about 79% right on penguins it never saw). Then tick bill length, Reset "
-    "and Train again: the second input separates them (about 97%). Click a penguin to see "
+    "mixes them up (80% right on penguins it never saw). Then tick bill length, Reset "
+    "and Train again: the second input separates them (95%). Click a penguin to see "
     "its loss as a graph in the Computation graph pane."
 )
+# The GPT's keys, for this pane while it has the focus (click it first)
+KEYS = {Qt.Key_Space: "train", Qt.Key_S: "step", Qt.Key_Right: "step", Qt.Key_R: "reset"}
 
 
 def label_of(feature: str) -> str:
@@ -72,6 +76,9 @@ class PenguinsPane(QWidget):
         self.worker.followed.connect(self._on_worker_followed)
         self.worker.failed.connect(self._on_worker_failed)
         self.thread_.start()
+        self.setFocusPolicy(Qt.ClickFocus)  # a click in the pane gives its keys to it
+        for w in (self, *self.findChildren(QWidget)):
+            w.installEventFilter(self)
         self.reset()
 
     # --- widgets --------------------------------------------------------------------
@@ -99,13 +106,15 @@ class PenguinsPane(QWidget):
         self.complete = QLabel(objectName="penguins_complete")
         self.complete.setStyleSheet(f"color: {theme.MUTED.name()}")
         self.train = QPushButton("Train", objectName="penguins_train")
-        self.train.setToolTip(f"Train {TRAIN_STEPS} steps (full batch, Adam); again to stop")
+        self.train.setToolTip(
+            f"Train {TRAIN_STEPS} steps (full batch, Adam); again to stop (Space)"
+        )
         self.train.clicked.connect(self.toggle_training)
         self.step = QPushButton("Step", objectName="penguins_step")
-        self.step.setToolTip("One step of gradient descent over every training penguin")
+        self.step.setToolTip("One step of gradient descent over every training penguin (S, Right)")
         self.step.clicked.connect(lambda: self._send(("train", 1)))
         self.reset_button = QPushButton("Reset", objectName="penguins_reset")
-        self.reset_button.setToolTip("A new, untrained model with the inputs ticked above")
+        self.reset_button.setToolTip("A new, untrained model with the inputs ticked above (R)")
         self.reset_button.clicked.connect(self.reset)
         self.status = QLabel(objectName="penguins_status")
 
@@ -121,7 +130,7 @@ class PenguinsPane(QWidget):
         item.addItem(self.regions)
         self.points = []
         self.key = QLabel(
-            "filled: training penguins · hollow: test penguins (never trained on) · "
+            "dots: one per penguin, filled = training, hollow = test (never trained on) · "
             "click one to see its loss as a graph",
             objectName="penguins_key",
             wordWrap=True,
@@ -153,7 +162,9 @@ class PenguinsPane(QWidget):
         self.runs.horizontalHeader().setStretchLastSection(True)
         self.runs.setWordWrap(False)
         self.runs.setColumnWidth(0, 220)
-        self.runs.setMaximumHeight(120)
+        self.runs.verticalHeader().setDefaultSectionSize(22)
+        header = self.runs.horizontalHeader().sizeHint().height()
+        self.runs.setMaximumHeight(header + 3 * 22 + 6)  # three runs, then it scrolls
         self.intro = QLabel(INTRO, objectName="penguins_intro", wordWrap=True)
         self.intro.setStyleSheet(f"color: {theme.MUTED.name()}")
 
@@ -210,6 +221,22 @@ class PenguinsPane(QWidget):
             self.worker.stop_flag = True
         else:
             self._send(("train", TRAIN_STEPS))
+
+    def eventFilter(self, watched, event) -> bool:
+        """Space, S / Right and R do here what they do for the GPT, while the focus is in
+        this pane (except in the hidden-size box, which needs its keys)."""
+        kind = event.type()
+        if kind in (QEvent.ShortcutOverride, QEvent.KeyPress):
+            action = KEYS.get(event.key())
+            plain = event.modifiers() in (Qt.NoModifier, Qt.KeypadModifier)
+            typing = isinstance(watched, (QAbstractSpinBox, QLineEdit))
+            if action and plain and not typing:
+                event.accept()  # the window's shortcut for this key stands aside
+                if kind == QEvent.KeyPress and not event.isAutoRepeat():
+                    button = {"train": self.train, "step": self.step}.get(action)
+                    (button or self.reset_button).animateClick()
+                return True
+        return super().eventFilter(watched, event)
 
     def _send(self, request) -> None:
         self.worker.requested.emit(request)
@@ -299,53 +326,68 @@ class PenguinsPane(QWidget):
             return
         rows = [self.penguins[r] for r in self.data.rows]
         test = set(self.data.test)
+        strip = fy is None or fy == fx
+        if strip:
+            top = self._draw_histograms(fx, rows)
         for k, species in enumerate(SPECIES):
             mine = [(i, p) for i, p in enumerate(rows) if p.species == species]
-            if fy is None or fy == fx:
-                self._draw_strip(k, species, [getattr(p, fx) for _, p in mine])
-                continue
+            if strip:  # one dot per penguin in a row of its species, under the bars
+                jitter = np.random.default_rng(k).uniform(-0.035, 0.035, len(mine)) * top
+                ys = [-top * (0.12 + 0.11 * k) + j for j in jitter]
+            else:
+                ys = [getattr(p, fy) for _, p in mine]
             spots = [
                 {
-                    "pos": (getattr(p, fx), getattr(p, fy)),
+                    "pos": (getattr(p, fx), y),
                     "data": p.row,
                     "brush": pg.mkBrush(COLOURS[k]) if i not in test else pg.mkBrush(None),
                     "pen": pg.mkPen(COLOURS[k].darker(140), width=1.5),
                 }
-                for i, p in mine
+                for (i, p), y in zip(mine, ys)
             ]
             points = pg.ScatterPlotItem(
                 spots=spots,
-                size=8,
+                size=7 if strip else 8,
                 hoverable=True,
+                tip=self._tip,
                 brush=pg.mkBrush(COLOURS[k]),  # what the legend shows
                 pen=pg.mkPen(COLOURS[k].darker(140)),
             )
             points.sigClicked.connect(self._on_points_clicked)
             item.addItem(points)
             self.points.append(points)
-            self.legend.addItem(points, f"{species} ({len(mine)})")
+            if not strip:
+                self.legend.addItem(points, f"{species} ({len(mine)})")
         item.setLabel("bottom", label_of(fx))
-        item.setLabel("left", label_of(fy) if fy and fy != fx else "penguins")
+        item.setLabel("left", "penguins per bar" if strip else label_of(fy))
         item.enableAutoRange()
 
-    def _draw_strip(self, k: int, species: str, values) -> None:
-        """One feature: a histogram per species, so the overlap shows."""
-        counts, edges = np.histogram(values, bins=np.linspace(*self._range(), 26))
-        bars = pg.BarGraphItem(
-            x0=edges[:-1],
-            x1=edges[1:],
-            height=counts,
-            brush=pg.mkBrush(COLOURS[k].red(), COLOURS[k].green(), COLOURS[k].blue(), 130),
-            pen=pg.mkPen(COLOURS[k].darker(140)),
-        )
-        self.scatter.getPlotItem().addItem(bars)
-        self.points.append(bars)
-        self.legend.addItem(bars, f"{species} ({len(values)})")
+    def _draw_histograms(self, feature: str, rows) -> int:
+        """One feature: a histogram per species, so the overlap shows. The tallest bar."""
+        values = [getattr(p, feature) for p in rows]
+        edges = np.linspace(min(values), max(values), 26)
+        top = 1
+        for k, species in enumerate(SPECIES):
+            mine = [getattr(p, feature) for p in rows if p.species == species]
+            counts, _ = np.histogram(mine, bins=edges)
+            top = max(top, int(counts.max(initial=0)))
+            bars = pg.BarGraphItem(
+                x0=edges[:-1],
+                x1=edges[1:],
+                height=counts,
+                brush=pg.mkBrush(COLOURS[k].red(), COLOURS[k].green(), COLOURS[k].blue(), 130),
+                pen=pg.mkPen(COLOURS[k].darker(140)),
+            )
+            self.scatter.getPlotItem().addItem(bars)
+            self.points.append(bars)
+            self.legend.addItem(bars, f"{species} ({len(mine)})")
+        return top
 
-    def _range(self) -> tuple[float, float]:
-        f = self.x_axis.currentData()
-        values = [getattr(self.penguins[r], f) for r in self.data.rows]
-        return float(min(values)), float(max(values))
+    def _tip(self, x=None, y=None, data=None) -> str:
+        """A dot's tooltip: which penguin, its chosen measurements, and what a click does."""
+        p = self.penguins[int(data)]
+        values = ", ".join(f"{label_of(f)} {getattr(p, f)}" for f in self.data.features)
+        return f"penguin {p.row}: {p.species}, {values}. Click: its loss as a graph"
 
     def _on_points_clicked(self, _item, spots, *_) -> None:
         if spots:
@@ -370,7 +412,7 @@ class PenguinsPane(QWidget):
                 cell.setTextAlignment(Qt.AlignCenter)
                 share = counts[i, j] / top
                 good = theme.GOOD if i == j else theme.BAD
-                alpha = int(30 + 150 * share)
+                alpha = int(30 + 150 * share) if counts[i, j] else 0  # none: no colour
                 cell.setBackground(QColor(good.red(), good.green(), good.blue(), alpha))
                 self.confusion.setItem(i, j, cell)
 

@@ -301,8 +301,12 @@ def test_the_output_is_visible_after_build_and_text_is_legible(qtbot, preset):
     for fit in (False, True):
         if fit:
             qtbot.mouseClick(pane.fit_button, Qt.LeftButton)
-        out = view.mapFromScene(view.boxes[-1].sceneBoundingRect()).boundingRect()
-        assert view.viewport().rect().contains(out), (preset, fit)
+
+        def output_in_view(fit=fit):  # once the view has laid its scroll bars out (a turn later)
+            out = view.mapFromScene(view.boxes[-1].sceneBoundingRect()).boundingRect()
+            assert view.viewport().rect().contains(out), (preset, fit)
+
+        qtbot.waitUntil(output_in_view, timeout=2000)
         assert view.transform().m11() * text_px("number") >= MIN_TEXT_PX - 1e-9
     assert win.shutdown()
 

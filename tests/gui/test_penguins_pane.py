@@ -8,6 +8,8 @@ from PySide6.QtCore import Qt
 from microgpt.expr import evaluate
 from microgpt.penguins import PenguinModel
 
+PAIR = ("bill_length_mm", "flipper_length_mm")
+
 
 def trained(qtbot, pane, steps: int = 1) -> None:
     """Press Step `steps` times, each time until the pane has drawn that step (a blocker on
@@ -36,7 +38,14 @@ def test_defaults_flipper_alone_and_no_hidden_layer(win, qtbot):
     assert "342 of 344 penguins have every chosen measurement" == pane.complete.text()
     pane.boxes["sex"].setChecked(True)
     assert pane.complete.text() == "333 of 344 penguins have every chosen measurement"
-    assert "79%" in pane.intro.text() and "97%" in pane.intro.text()
+    # the intro's figures are what one Train (TRAIN_STEPS) gives, flipper alone vs + bill
+    from microgpt_gui.panes.penguins import TRAIN_STEPS
+
+    one, two = PenguinModel(("flipper_length_mm",)), PenguinModel(PAIR)
+    for _ in range(TRAIN_STEPS):
+        a, b = one.step(), two.step()
+    assert f"({a.test_accuracy:.0%} right" in pane.intro.text()
+    assert f"({b.test_accuracy:.0%})" in pane.intro.text()
 
 
 def test_step_and_train_run_off_the_gui_thread_and_match_the_core(win, qtbot, monkeypatch):
@@ -113,3 +122,36 @@ def test_no_input_ticked_keeps_the_model_and_says_so(win, qtbot):
     qtbot.mouseClick(pane.reset_button, Qt.LeftButton)
     assert "Tick at least one input" in pane.status.text()
     assert pane.data.features == ("flipper_length_mm",)
+
+
+def test_one_feature_shows_histograms_and_a_dot_per_penguin_to_follow(win, qtbot):
+    pane = win.penguins
+    qtbot.waitUntil(lambda: pane.data is not None, timeout=10000)
+    bars = [p for p in pane.points if not hasattr(p, "points")]
+    dots = [p for p in pane.points if hasattr(p, "points")]
+    assert len(bars) == 3 and len(dots) == 3  # a histogram and a row of dots per species
+    assert sum(len(d.points()) for d in dots) == len(pane.data.rows)
+    assert all(spot.pos().y() < 0 for d in dots for spot in d.points())  # under the bars
+    spot = dots[1].points()[0]
+    assert pane.penguins[spot.data()].species == "Chinstrap"
+    with qtbot.waitSignal(pane.follow, timeout=10000) as blocker:
+        pane._on_points_clicked(dots[1], [spot])
+    assert f"penguin {spot.data()}" in blocker.args[0]
+
+
+def test_the_gpts_keys_drive_the_pane_while_it_has_the_focus(win, qtbot):
+    pane = win.penguins
+    qtbot.waitUntil(lambda: pane.data is not None, timeout=10000)
+    gpt_steps = win.run.info.step if win.run.info else 0
+    pane.step.setFocus()
+    qtbot.waitUntil(pane.step.hasFocus)
+    qtbot.keyClick(pane.step, Qt.Key_S)
+    qtbot.waitUntil(lambda: len(pane.losses) == 1 and not pane.training, timeout=10000)
+    qtbot.keyClick(pane.step, Qt.Key_Right)
+    qtbot.waitUntil(lambda: len(pane.losses) == 2 and not pane.training, timeout=10000)
+    qtbot.keyClick(pane.step, Qt.Key_R)  # Reset: a new model, no losses yet
+    qtbot.waitUntil(lambda: pane.run == 2 and not pane.losses, timeout=10000)
+    assert (win.run.info.step if win.run.info else 0) == gpt_steps  # the GPT did not step
+    pane.hidden.setFocus()  # the hidden-size box keeps its keys for typing
+    qtbot.keyClick(pane.hidden, Qt.Key_R)
+    assert pane.run == 2 and pane.hidden.value() == 0
