@@ -116,6 +116,8 @@ class TimelineInfo:
     first: int  # the earliest step one can go to (a loaded checkpoint's step, or 0)
     furthest: int
     runs: tuple[RunRecord, ...]
+    learning_rate: float  # what the next step trains with (they follow the recorded run)
+    backend: str
 
 
 class Timeline:
@@ -312,6 +314,12 @@ class Timeline:
             self._keep(self.current_record())
         self._start(trainer)
 
+    def repeats(self, config, backend: str) -> bool:
+        """Would a fresh run with these settings repeat this one? (Then Reset need not keep it.)"""
+        t = self.trainer
+        same = config == t.config and backend == t.backend.name
+        return same and len(self.changes) == 1 and not self.origin and self.first == 0
+
     def _keep(self, record: RunRecord) -> None:
         self.kept.append(replace(record, current=False))
         del self.kept[:-MAX_RUNS]
@@ -362,7 +370,9 @@ class Timeline:
 
     def info(self) -> TimelineInfo:
         runs = (self.current_record(), *reversed(self.kept))
-        return TimelineInfo(self.trainer.step_count, self.first, self.furthest, runs)
+        t = self.trainer
+        lr, backend = t.config.learning_rate, t.backend.name
+        return TimelineInfo(t.step_count, self.first, self.furthest, runs, lr, backend)
 
 
 def write_runs_csv(path, runs) -> None:

@@ -134,6 +134,29 @@ class BackendRequest:
 
 
 @dataclass(frozen=True)
+class GoToStepRequest:
+    """Go to step `step` of the current run (clamped to the steps it can go to)."""
+
+    step: int
+
+
+@dataclass(frozen=True)
+class StepBackRequest:
+    """Go to the step before this one."""
+
+
+@dataclass(frozen=True)
+class RenameRunRequest:
+    run: int  # RunRecord.id
+    name: str
+
+
+@dataclass(frozen=True)
+class DeleteRunRequest:
+    run: int  # RunRecord.id of a kept run
+
+
+@dataclass(frozen=True)
 class ShutdownRequest:
     """Stop playing and end the worker's thread."""
 

@@ -28,6 +28,13 @@ def build_actions(win) -> dict[str, QAction]:
             ["Shift+S", "Shift+Right"],
             "One phase of a step at a time: forward, loss, backward, update",
         ),
+        (
+            "step_back",
+            "Step back",
+            win.time_travel.step_back,
+            ["Shift+Left", "Backspace"],
+            "Back to the state after the previous step (exact: stepping on repeats the run)",
+        ),
         ("play", "Play", win.toggle_play, ["Space"], "Train continuously; again to pause"),
         ("run_n", "Run N…", win.run_n, [], "Train a chosen number of steps"),
         ("faster", "Faster", win.toolbar.faster, ["+", "="], "Train more steps a second"),
@@ -51,6 +58,13 @@ def build_actions(win) -> dict[str, QAction]:
         ("load", "Load checkpoint…", d.load_checkpoint, ["Ctrl+L"], "Continue a saved run"),
         ("export_png", "Export loss plot as PNG…", d.export_png, [], ""),
         ("export_csv", "Export losses as CSV…", d.export_csv, [], "step, loss, lr per line"),
+        (
+            "export_runs_csv",
+            "Export shown runs as CSV…",
+            d.export_runs_csv,
+            [],
+            "step, run, loss per line: the current run and the runs ticked in Runs",
+        ),
         ("settings", "Settings…", d.settings, [], "Model size, steps, seed, Adam"),
         ("generate", "Generate names", win.generate, ["Ctrl+G"], "Ask the model for names"),
         ("reset_layout", "Reset layout", win.reset_layout, [], "Put every pane back"),
@@ -76,12 +90,14 @@ def build_menus(win) -> None:
         None,
         "export_png",
         "export_csv",
+        "export_runs_csv",
         None,
         "quit",
     ):
         file.addSeparator() if name is None else file.addAction(a[name])
     train = mb.addMenu("&Training")
-    for name in ("step", "step_phase", "play", "run_n", "reset", None, "faster", "slower"):
+    names = ("step", "step_phase", "step_back", "play", "run_n", "reset", None, "faster", "slower")
+    for name in names:
         train.addSeparator() if name is None else train.addAction(a[name])
     train.addSeparator()
     train.addAction(a["settings"])

@@ -14,6 +14,8 @@ SHORTCUTS = """<table cellpadding=3>
 <tr><td><b>S</b> or <b>→</b></td><td>one step (or the rest of a step shown by phases)</td></tr>
 <tr><td><b>Shift+S</b> or <b>Shift+→</b></td><td>the next phase of a step: forward, loss,
 backward, update</td></tr>
+<tr><td><b>Shift+←</b> or <b>Backspace</b></td><td>step back (the timeline bar goes to any
+step)</td></tr>
 <tr><td><b>+</b> / <b>−</b></td><td>train faster / slower</td></tr>
 <tr><td><b>R</b></td><td>reset</td></tr>
 <tr><td><b>Ctrl+G</b></td><td>generate names</td></tr>
@@ -84,7 +86,7 @@ class Dialogs(QObject):
 
     def _reset_lost(self) -> str:
         step = self.win.run.step
-        return f" The current run (step {step}) will be replaced." if step else ""
+        return f" The current run (step {step}) is kept in the Runs pane." if step else ""
 
     def open_dataset(self) -> None:
         path = self.ask_open_path("Open dataset", "Text files (*.txt);;All files (*)")
@@ -126,6 +128,14 @@ class Dialogs(QObject):
         if path:
             try:
                 self.win.loss.export_csv(path)
+            except OSError as e:
+                self.error(f"Could not write {path}: {e.strerror or e}")
+
+    def export_runs_csv(self) -> None:
+        path = self.ask_save_path("Export shown runs", "CSV (*.csv)", ".csv")
+        if path:
+            try:
+                self.win.time_travel.export_csv(path)
             except OSError as e:
                 self.error(f"Could not write {path}: {e.strerror or e}")
 

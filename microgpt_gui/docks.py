@@ -6,7 +6,7 @@ from PySide6.QtWidgets import QDockWidget, QMainWindow, QTabBar
 # Left: the two explorers as tabs, full height. Right: the loss above the current
 # example / sampling tabs (Generate brings its tab forward).
 LEFT = ("gradients_pane", "graph_pane", "penguins_pane")
-RIGHT = ("loss_pane", "example_pane", "sampling_pane")
+RIGHT = ("loss_pane", "example_pane", "sampling_pane", "runs_pane")
 
 
 def build_docks(win: QMainWindow, panes: dict) -> dict[str, QDockWidget]:
@@ -23,6 +23,7 @@ def build_docks(win: QMainWindow, panes: dict) -> dict[str, QDockWidget]:
     win.tabifyDockWidget(docks["gradients_pane"], docks["graph_pane"])
     win.tabifyDockWidget(docks["graph_pane"], docks["penguins_pane"])
     win.tabifyDockWidget(docks["example_pane"], docks["sampling_pane"])
+    win.tabifyDockWidget(docks["sampling_pane"], docks["runs_pane"])
     docks["gradients_pane"].raise_()
     docks["example_pane"].raise_()
     share_space(win, docks, 1280, 800)

@@ -19,6 +19,7 @@ from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from microgpt import RunInfo, StepPoints, StepReport
 from microgpt.history import History
+from microgpt.timeline import TimelineInfo
 
 from .commands import DEFAULT_SPEED, FRAME_RATE
 
@@ -53,10 +54,13 @@ class RunState(QObject):
     answered = Signal(object)  # CellAnswer: a gradient check or a per-position split
     traced = Signal(object)  # TraceAnswer: a node of a trace and its uses
     phase_changed = Signal(str, object)  # a phase of PHASES ('' = whole again), the report
+    timeline_changed = Signal(object)  # TimelineInfo: where the run is, the runs kept
+    replay_progress = Signal(int, int)  # going to a step: replayed, of how many; (0, 0) done
 
     def __init__(self, gate=None, parent=None):
         super().__init__(parent)
         self.info: RunInfo | None = None
+        self.timeline: TimelineInfo | None = None  # as of its last change (not every step)
         self.history = History(1)
         self.latest: StepReport | None = None
         self.playing = False
@@ -91,6 +95,16 @@ class RunState(QObject):
     @property
     def num_steps(self) -> int:
         return self.info.config.num_steps if self.info else 0
+
+    @property
+    def first(self) -> int:
+        """The earliest step the run can go back to."""
+        return self.timeline.first if self.timeline else 0
+
+    @property
+    def furthest(self) -> int:
+        """The furthest step the current run has reached."""
+        return max(self.timeline.furthest if self.timeline else 0, self.step)
 
     @property
     def finished(self) -> bool:
@@ -210,6 +224,18 @@ class RunState(QObject):
         if self._closed:
             return
         self.traced.emit(answer)
+
+    @Slot(object)
+    def on_timeline_changed(self, info: TimelineInfo) -> None:
+        if self._closed:
+            return
+        self.timeline = info
+        self.timeline_changed.emit(info)
+
+    @Slot(int, int)
+    def on_replay_progress(self, done: int, total: int) -> None:
+        if not self._closed:
+            self.replay_progress.emit(done, total)
 
     # --- phase stepping -------------------------------------------------------------
 

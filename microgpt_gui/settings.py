@@ -7,7 +7,7 @@ from .commands import DEFAULT_SPEED, SPEEDS
 
 # of the saved dock layout (2: the Penguins dock); a layout saved by another version
 # is not restored
-VERSION = 2
+VERSION = 3
 
 
 def settings() -> QSettings:

@@ -28,10 +28,12 @@ from .panes.gradients import GradientsPane
 from .panes.graph import GraphPane
 from .panes.loss import LossPane
 from .panes.penguins import PenguinsPane
+from .panes.runs import RunsPane
 from .panes.sampling import SamplingPane
 from .run_state import RunState
 from .status import StatusLine
 from .text import elided
+from .time_travel import TimeTravel
 from .toolbar import TrainingToolbar
 from .worker import TrainerWorker
 
@@ -56,10 +58,12 @@ class MainWindow(QMainWindow):
         self.run = RunState(self._gate, self)
         self.panes = self._build_panes()
         self.toolbar = TrainingToolbar(self)
+        self.time_travel = TimeTravel(self)
         self.actions_ = build_actions(self)
         names = ("reset", "step", "step_phase", "play", "run_n")
         self.toolbar.add_run_actions([self.actions_[n] for n in names])
         self.addToolBar(self.toolbar)
+        self.time_travel.install(self.actions_)
         build_menus(self)
         self._build_status_bar()
         self._wire_run()
@@ -83,6 +87,7 @@ class MainWindow(QMainWindow):
             "penguins_pane": ("Penguins", PenguinsPane()),
             "example_pane": ("Current example", ExamplePane(run)),
             "sampling_pane": ("Sampling", SamplingPane(run)),
+            "runs_pane": ("Runs", RunsPane(run)),
         }
         self.docks = build_docks(self, panes)
         self.tab_bars = StrayTabBars(self, self.docks)
@@ -100,6 +105,7 @@ class MainWindow(QMainWindow):
     gradients = property(lambda self: self.panes["gradients_pane"])
     graph = property(lambda self: self.panes["graph_pane"])
     penguins = property(lambda self: self.panes["penguins_pane"])
+    runs = property(lambda self: self.panes["runs_pane"])
     info = property(lambda self: self.run.info)
     latest = property(lambda self: self.run.latest)
 
@@ -140,6 +146,8 @@ class MainWindow(QMainWindow):
         w.sample_failed.connect(run.on_sample_failed)
         w.answered.connect(run.on_answered)
         w.traced.connect(run.on_traced)
+        w.timeline_changed.connect(run.on_timeline_changed)
+        w.replay_progress.connect(run.on_replay_progress)
         w.errored.connect(self.dialogs.error_slot)
         w.diverged.connect(self.dialogs.diverged_slot)
         w.saved.connect(self.dialogs.saved_slot)

@@ -26,6 +26,7 @@ from microgpt import (
 )
 from microgpt.backend import Interrupted
 from microgpt.config import check_cost
+from microgpt.timeline import Timeline
 
 from .commands import (
     DEFAULT_SPEED,
@@ -47,6 +48,7 @@ from .commands import (
     TraceAnswer,
     TraceRequest,
 )
+from .worker_travel import TimeTravelHandlers
 
 TRACE_USES = 5  # a trace node's uses come five at a time, largest contribution first
 
@@ -56,7 +58,7 @@ SWITCH_INTERVAL_S = 1e-4  # GIL hand-off while training, so the GUI thread is no
 YIELD_LIMIT_S = 0.1  # longest the worker waits for the GUI thread to go idle
 
 
-class TrainerWorker(QObject):
+class TrainerWorker(TimeTravelHandlers, QObject):
     # --- results (emitted in the worker thread, delivered queued to the GUI) ---
     run_changed = Signal(object)  # RunInfo: a new, reset or loaded run
     ticked = Signal(object, object)  # StepPoints since the last tick, StepReport or None
@@ -69,6 +71,8 @@ class TrainerWorker(QObject):
     backend_changed = Signal(str)
     answered = Signal(object)  # CellAnswer to a CheckRequest or SplitRequest
     traced = Signal(object)  # TraceAnswer to a TraceRequest or ExpandRequest
+    timeline_changed = Signal(object)  # microgpt.timeline.TimelineInfo
+    replay_progress = Signal(int, int)  # steps replayed while going to a step, of how many
 
     # --- commands (emit from the GUI thread) ---
     requested = Signal(object)  # one of the requests in commands.py
@@ -77,6 +81,9 @@ class TrainerWorker(QObject):
         super().__init__()
         self._init = ResetRequest(config, backend, tuple(docs) if docs else None)
         self._trainer: Trainer | None = None
+        self._timeline: Timeline | None = None  # the trainer's snapshots and the runs kept
+        self._replaying = False  # going to a step (Cancel stops it)
+        self._followed = None  # (lr, backend) the GUI was last told of by _send
         self._source_docs: list[str] = []  # the dataset in file order, for Reset
         self._source = ""
         self._stop_flag = False  # set from the GUI thread: stop at the next step boundary
@@ -110,6 +117,7 @@ class TrainerWorker(QObject):
             SplitRequest: self._on_cell,
             TraceRequest: self._on_trace,
             ExpandRequest: self._on_expand,
+            **self._travel_handlers(),
         }
         self._trace = None  # the last trace asked for (its Value graph stays in this thread)
         self._traces = 0
@@ -144,7 +152,7 @@ class TrainerWorker(QObject):
         """Asked inside long work (per position, per backward chunk): first let the GUI
         thread finish what it is doing, then say whether to give up."""
         self._gate.wait(YIELD_LIMIT_S)
-        return self._closing or (self._playing and self._stop_flag)
+        return self._closing or ((self._playing or self._replaying) and self._stop_flag)
 
     def _on_reset(self, req: ResetRequest) -> None:
         try:
@@ -160,14 +168,22 @@ class TrainerWorker(QObject):
             self.errored.emit(str(e) if isinstance(e, ValueError) else "not enough memory")
             return
         self._halt("reset")
-        self._install(trainer, docs, source)
+        tl = self._timeline
+        repeats = tl is not None and source == self._source and tl.repeats(config, backend)
+        self._install(trainer, docs, source, keep=not repeats)
 
-    def _install(self, trainer: Trainer, docs: list[str], source: str) -> None:
+    def _install(self, trainer: Trainer, docs: list[str], source: str, keep=True) -> None:
+        """A new current run; the old one stays in the runs list if keep (and it trained)."""
         trainer.should_stop = self._should_interrupt
         self._trainer, self._source_docs, self._source = trainer, docs, source
+        if self._timeline is None:
+            self._timeline = Timeline(trainer)
+        else:
+            self._timeline.restart(trainer, keep)
         self._sent = trainer.step_count
         self._trace = None  # a trace of the old run
         self.run_changed.emit(trainer.info(source))
+        self._emit_timeline()
 
     def _docs_from(self, req: ResetRequest) -> tuple[list[str], str]:
         if req.makemore:
@@ -189,7 +205,7 @@ class TrainerWorker(QObject):
             return
         self._stop_flag = False
         try:
-            t.step()
+            self._timeline.step()
         except TrainingDiverged as e:
             self.diverged.emit(str(e))
             return
@@ -234,7 +250,7 @@ class TrainerWorker(QObject):
                 if time.perf_counter() >= deadline:
                     break
                 self._gate.wait(YIELD_LIMIT_S)
-                t.step()
+                self._timeline.step()
                 self._next_due += interval
         except TrainingDiverged as e:
             self._send(with_report=True)
@@ -267,6 +283,10 @@ class TrainerWorker(QObject):
         if report is not None:
             self._last_report_at = now
         self.ticked.emit(points, report)
+        settings = (t.config.learning_rate, t.backend.name)
+        if settings != self._followed:  # a recorded change of the run, replayed
+            self.backend_changed.emit(t.backend.name)
+            self._emit_timeline()
 
     def _keep(self, interrupted: Interrupted) -> None:
         """Hold on to the interrupted work (its traceback holds a Value graph of up to
@@ -296,6 +316,8 @@ class TrainerWorker(QObject):
         except Interrupted as e:
             self._keep(e)
             return
+        if req.seed is None:
+            self._timeline.sampled()
         self.sampled.emit(samples)
 
     def _on_load(self, req: LoadRequest) -> None:
@@ -319,18 +341,21 @@ class TrainerWorker(QObject):
         self.saved.emit(req.path)
 
     def _on_lr(self, req: LearningRateRequest) -> None:
+        """A new base lr: at an earlier step than the furthest, a branch (a new run)."""
         if self._trainer is not None and req.lr > 0:
-            self._trainer.set_learning_rate(req.lr)
+            self._timeline.set_learning_rate(req.lr)
+            self._emit_timeline()
 
     def _on_backend(self, req: BackendRequest) -> None:
         t = self._trainer
         if t is None:
             return
         try:
-            t.set_backend(req.name)
+            self._timeline.set_backend(req.name)
         except ValueError as e:  # too big for that engine: the run goes on as it was
             self.errored.emit(str(e))
         self.backend_changed.emit(t.backend.name)
+        self._emit_timeline()
 
     def _on_cell(self, req) -> None:
         """A gradient check or a per-position split of one cell of the last step."""

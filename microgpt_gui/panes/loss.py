@@ -67,6 +67,8 @@ class LossPane(QWidget):
     def __init__(self, run: RunState, parent=None):
         super().__init__(parent)
         self.run = run
+        self.extra_readout = None  # step -> more text for the hover readout (other runs)
+        self.extra_range = None  # () -> (x_max, [ys]) of more curves to keep in view
         self.smoothed = Smoothed()
         self.envelopes = {"raw": Envelope(), "smooth": Envelope(), "lr": Envelope()}
         self._uniform = math.log(27)
@@ -208,9 +210,14 @@ class LossPane(QWidget):
             self.plot.setRange(xRange=(0, 100), yRange=(0, 4), padding=0)
             self.empty.setPos(50, 2)
         else:
-            self.steady.fit(float(n), [raw[1], smooth[1]], log)
+            x_max, ys = self.extra_range() if self.extra_range else (0, [])
+            self.steady.fit(float(max(n, x_max)), [raw[1], smooth[1], *ys], log)
             if self.lr_view.isVisible():
                 self.lr_view.updateAutoRange()
+
+    def redraw(self) -> None:
+        """Draw again (more curves, from extra_range, changed)."""
+        self._redraw()
 
     def _on_view_resized(self) -> None:
         vb = self.plot.getPlotItem().vb
@@ -237,18 +244,32 @@ class LossPane(QWidget):
         if on:
             self.lr_view.enableAutoRange()
 
+    @property
+    def uniform(self) -> float:
+        """ln(vocab): the loss of a uniform guess."""
+        return self._uniform
+
     def _on_scene_mouse_moved(self, pos) -> None:
         vb = self.plot.getPlotItem().vb
         h = self.run.history
-        if not vb.sceneBoundingRect().contains(pos) or not len(h):
+        if not vb.sceneBoundingRect().contains(pos):
             return
-        i = int(np.clip(round(vb.mapSceneToView(pos).x()) - 1, 0, len(h) - 1))
+        step = max(1, round(vb.mapSceneToView(pos).x()))
+        extra = self.extra_readout(step) if self.extra_readout else ""
+        if step > len(h) and extra:  # a recorded step ahead, or another run's
+            self.marker.setData([], [])
+            self.readout.setText(f"step {step}  ·  {extra}")
+            return
+        if not len(h):
+            return
+        i = min(step, len(h)) - 1
         y = float(h.loss[i])
         self.marker.setData([i + 1], [math.log10(y) if self.log_y.isChecked() and y > 0 else y])
-        self.readout.setText(
+        text = (
             f"step {i + 1}  ·  loss {y:.4f}  ·  smoothed "
             f"{self.smoothed.values[i]:.4f}  ·  lr {h.lr[i]:.5f}"
         )
+        self.readout.setText(f"{text}  ·  {extra}" if extra else text)
 
     # --- export ----------------------------------------------------------------------
 
