@@ -148,7 +148,7 @@ class RunsOverlay(QObject):
         for r in self.runs:
             values = self._smoothed[r.id]
             value = f"{values[step - 1]:.4f}" if step <= len(values) else "–"
-            parts.append(f"{r.name} {value}")
+            parts.append(f"{r.name} smoothed {value}")
         return "  ·  ".join(parts)
 
     def step_at(self, scene_pos) -> int | None:

@@ -115,3 +115,20 @@ def test_the_loss_plot_goes_to_a_clicked_point_and_from_its_menu(make_window, qt
     qtbot.mouseClick(view.viewport(), Qt.LeftButton, pos=pos)
     wait_at(win, qtbot, 25)
     assert win.run.history.loss.tolist() == losses[:25]
+
+
+def test_a_long_scalar_replay_shows_progress_and_can_be_cancelled(make_window, qtbot):
+    win = make_window(config=TrainConfig(num_steps=40), backend="scalar")
+    win.play(17)  # snapshots at steps 0 and 16: going to 15 replays 15 scalar steps
+    qtbot.waitUntil(lambda: win.run.step == 17 and not win.run.playing, timeout=30000)
+    losses = win.run.history.loss.tolist()
+    win.time_travel.go_to(15)
+    qtbot.waitUntil(win.progress.isVisible, timeout=10000)
+    assert win.cancel.isVisible() and win.progress.maximum() == 15
+    finished = lambda done, total: total == 0  # noqa: E731  (not a progress report)
+    with qtbot.waitSignal(win.run.replay_progress, timeout=10000, check_params_cb=finished):
+        win.cancel.click()
+    qtbot.waitUntil(lambda: not win.progress.isVisible(), timeout=5000)
+    assert win.run.step == 17 and win.run.history.loss.tolist() == losses
+    win.step()  # the run goes on from where it was, as recorded before
+    qtbot.waitUntil(lambda: win.run.step == 18, timeout=10000)
