@@ -30,7 +30,7 @@ class TimelineBar(QToolBar):
         self.slider.setMinimumWidth(240)
         self.slider.valueChanged.connect(self._on_slider_value_changed)
         self.slider.sliderMoved.connect(self._on_slider_moved)
-        self.label = QLabel(objectName="timeline_label")
+        self.label = QLabel(objectName="timeline_label", textFormat=Qt.PlainText)  # run names
         self.label.setMinimumWidth(190)
         run.drawn.connect(self._on_run_drawn)
         run.timeline_changed.connect(self._on_run_timeline_changed)

@@ -103,7 +103,7 @@ class LossPane(QWidget):
         self.plot.addItem(self.empty, ignoreBounds=True)
         self._build_lr_axis(item)
         self.steady = SteadyRange(item, self._redraw)
-        self.readout = QLabel(READOUT_TEXT, objectName="loss_readout")
+        self.readout = QLabel(READOUT_TEXT, objectName="loss_readout", textFormat=Qt.PlainText)
         self.readout.setTextInteractionFlags(Qt.TextSelectableByMouse)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)

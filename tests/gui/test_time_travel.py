@@ -94,6 +94,9 @@ def test_the_timeline_goes_to_a_step_and_a_new_lr_there_branches(
     assert overlay.curves == [] and not overlay.legend.isVisible()
     old.setText(0, "slow lr")
     qtbot.waitUntil(lambda: win.run.timeline.runs[1].name == "slow lr", timeout=5000)
+    runs.topLevelItem(0).setText(0, "<b>fast</b>")  # names are shown as plain text
+    qtbot.waitUntil(lambda: "<b>fast</b>" in win.time_travel.bar.label.text(), timeout=5000)
+    assert win.time_travel.bar.label.textFormat() == Qt.PlainText
     runs.setCurrentItem(runs.topLevelItem(1))
     win.runs.delete.click()
     qtbot.waitUntil(lambda: runs.topLevelItemCount() == 1, timeout=5000)
