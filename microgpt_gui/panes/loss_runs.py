@@ -103,7 +103,9 @@ class RunsOverlay(QObject):
             env = Envelope()
             env.extend(self._smoothed[r.id])
             pen = pg.mkPen(run_colour(r), width=2)
-            self.curves.append(item.plot(*env.xy(), pen=pen, name=r.name))
+            curve = item.plot(*env.xy(), pen=pen, name=r.name)
+            curve.setZValue(-1)  # under the current run's curves: where they part shows
+            self.curves.append(curve)
         self._redraw_ghost()
         self._legend()
         self.pane.redraw()
@@ -115,7 +117,9 @@ class RunsOverlay(QObject):
     def _redraw_ghost(self) -> None:
         """The current run's recorded steps after this one: where Step goes next."""
         k = self._ghost_step = self.run.step
-        self._ghost_shown = len(self._future) > k
+        was, self._ghost_shown = self._ghost_shown, len(self._future) > k
+        if was != self._ghost_shown:
+            self._legend()
         if not self._ghost_shown:
             self.ghost.setData([], [])
             return
@@ -128,17 +132,25 @@ class RunsOverlay(QObject):
     def _legend(self) -> None:
         """The runs' names in their colours, after the pane's own legend."""
         current = self.run.timeline.runs[0] if self.run.timeline else None
-        self.legend.setVisible(bool(self.runs) and current is not None)
-        if not self.legend.isVisible():
+        shown = (bool(self.runs) or self._ghost_shown) and current is not None
+        self.legend.setVisible(shown)
+        if not shown:
             return
         parts = [
             swatch(SMOOTH_COLOUR, f"{current.name} (current, {lr_text(current.learning_rate)})")
         ]
+        if self._ghost_shown:
+            ahead = f"<span style='color:{RAW_COLOUR}'>┈┈</span>&nbsp;its recorded steps ahead"
+            parts.append(ahead)
         for r in self.runs:
             parts.append(swatch(run_colour(r), f"{r.name} ({lr_text(r.learning_rate)})"))
         self.legend.setText(" &nbsp;&nbsp; ".join(parts))
 
     # --- reading and going ------------------------------------------------------------------
+
+    @property
+    def legend_shown(self) -> bool:
+        return not self.legend.isHidden()
 
     def readout(self, step: int) -> str:
         """What every shown run's smoothed loss is at this step (for the pane's readout)."""

@@ -91,7 +91,7 @@ def test_the_timeline_goes_to_a_step_and_a_new_lr_there_branches(
 
     old = runs.topLevelItem(1)
     old.setCheckState(0, Qt.Unchecked)
-    assert overlay.curves == [] and not overlay.legend.isVisible()
+    assert overlay.curves == [] and not overlay.legend_shown
     old.setText(0, "slow lr")
     qtbot.waitUntil(lambda: win.run.timeline.runs[1].name == "slow lr", timeout=5000)
     runs.topLevelItem(0).setText(0, "<b>fast</b>")  # names are shown as plain text
