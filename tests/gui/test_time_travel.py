@@ -54,6 +54,11 @@ def test_step_back_shows_the_step_before_and_steps_on_exactly(make_window, qtbot
     for field in ("params", "adam_m", "adam_v", "grads"):
         for name, a in getattr(last, field).items():
             assert np.array_equal(getattr(win.latest, field)[name], a), (field, name)
+    prefix = win.sampling.prefix  # Backspace in a text field edits the text
+    win.docks["sampling_pane"].raise_()
+    qtbot.keyClicks(prefix, "ab")
+    qtbot.keyClick(prefix, Qt.Key_Backspace)
+    assert prefix.text() == "a"
 
 
 def test_the_timeline_goes_to_a_step_and_a_new_lr_there_branches(
