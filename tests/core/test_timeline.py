@@ -249,3 +249,15 @@ def test_the_policy_keeps_a_run_within_its_budget(docs):
     assert interval == 512 and count == 196
     history = 2 * 100_000 * (8 + 8 + 2 * 10)  # the trainer's and the record's
     assert count * snapshot + history <= 64 * 10**6
+
+
+def test_a_run_repeats_a_fresh_one_only_with_the_same_settings_throughout(docs):
+    tl = Timeline(Trainer(docs, NUMPY, "numpy"))
+    record(tl, 3)
+    assert tl.repeats(NUMPY, "numpy")
+    assert not tl.repeats(TrainConfig(num_steps=200, seed=1), "numpy")
+    assert not tl.repeats(NUMPY, "scalar")
+    tl.set_learning_rate(0.02)
+    tl.set_learning_rate(0.01)  # back to the start's lr, but a change was recorded
+    record(tl, 1)
+    assert not tl.repeats(NUMPY, "numpy")
