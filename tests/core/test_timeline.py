@@ -261,3 +261,11 @@ def test_a_run_repeats_a_fresh_one_only_with_the_same_settings_throughout(docs):
     tl.set_learning_rate(0.01)  # back to the start's lr, but a change was recorded
     record(tl, 1)
     assert not tl.repeats(NUMPY, "numpy")
+
+
+@pytest.mark.slow
+def test_the_default_model_on_the_scalar_engine_replays_exactly(docs):
+    """The teaching engine with the reference model: 40 steps, back to 23, on again."""
+    tl = Timeline(Trainer(docs, TrainConfig(num_steps=40), "scalar"))
+    losses, params = record(tl, 40)
+    assert_replays(tl, 23, losses, params)
