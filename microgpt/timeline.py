@@ -31,7 +31,6 @@ starts a branch: the run up to its furthest step is kept as a run of its own (lo
 settings), and the current run goes on from here under a new name, its old future gone.
 """
 
-import csv
 from bisect import bisect_right
 from dataclasses import dataclass, replace
 
@@ -39,6 +38,7 @@ import numpy as np
 
 from .backend import Interrupted
 from .history import History
+from .runs import RunRecord, TimelineInfo
 
 SNAPSHOT_BUDGET = 48 * 2**20  # bytes of snapshots + random-stream marks of the current run
 FIRST_INTERVAL = 16  # steps between snapshots until the budget doubles it
@@ -88,35 +88,6 @@ class Settings:
     """What a step trains with that may change within a run."""
 
     learning_rate: float
-    backend: str
-
-
-@dataclass(frozen=True)
-class RunRecord:
-    """A run as the runs list shows it, as plain data."""
-
-    id: int
-    name: str
-    loss: np.ndarray  # (steps,) read-only: the loss of steps 1..len(loss)
-    settings: str  # 'lr 0.01 · numpy · seed 42', with changes and the step they came at
-    learning_rate: float  # the base learning rate at its last step
-    origin: str = ""  # 'from run 1 at step 100'
-    current: bool = False
-
-    @property
-    def steps(self) -> int:
-        return len(self.loss)
-
-
-@dataclass(frozen=True)
-class TimelineInfo:
-    """Where the current run is on its timeline, and every run (the current one first)."""
-
-    step: int
-    first: int  # the earliest step one can go to (a loaded checkpoint's step, or 0)
-    furthest: int
-    runs: tuple[RunRecord, ...]
-    learning_rate: float  # what the next step trains with (they follow the recorded run)
     backend: str
 
 
@@ -373,16 +344,6 @@ class Timeline:
         t = self.trainer
         lr, backend = t.config.learning_rate, t.backend.name
         return TimelineInfo(t.step_count, self.first, self.furthest, runs, lr, backend)
-
-
-def write_runs_csv(path, runs) -> None:
-    """One line per step of each run: step, run, loss (the loss as Python prints it)."""
-    with open(path, "w", encoding="utf-8", newline="") as f:
-        out = csv.writer(f)
-        out.writerow(["step", "run", "loss"])
-        for run in runs:
-            for i, loss in enumerate(run.loss.tolist()):
-                out.writerow([i + 1, run.name, repr(loss)])
 
 
 def planned(

@@ -19,7 +19,7 @@ from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from microgpt import RunInfo, StepPoints, StepReport
 from microgpt.history import History
-from microgpt.timeline import TimelineInfo
+from microgpt.runs import TimelineInfo
 
 from .commands import DEFAULT_SPEED, FRAME_RATE
 

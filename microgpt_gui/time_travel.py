@@ -5,7 +5,7 @@ from dataclasses import replace
 
 from PySide6.QtCore import QObject, QSignalBlocker
 
-from microgpt.timeline import TimelineInfo, write_runs_csv
+from microgpt.runs import TimelineInfo, write_runs_csv
 
 from .commands import DeleteRunRequest, GoToStepRequest, RenameRunRequest, StepBackRequest
 from .panes.loss_runs import RunsOverlay

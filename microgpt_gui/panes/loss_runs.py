@@ -12,7 +12,7 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QLabel
 
-from microgpt.timeline import RunRecord, TimelineInfo
+from microgpt.runs import RunRecord, TimelineInfo
 
 from .envelope import Envelope
 from .loss import RAW_COLOUR, SMOOTH_COLOUR, LossPane, Smoothed

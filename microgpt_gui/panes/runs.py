@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from microgpt import StepPoints
-from microgpt.timeline import RunRecord, TimelineInfo
+from microgpt.runs import RunRecord, TimelineInfo
 
 from .. import theme
 from ..run_state import RunState

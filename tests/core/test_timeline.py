@@ -7,7 +7,8 @@ import pytest
 
 from microgpt import TrainConfig, Trainer, default_docs
 from microgpt.backend import Interrupted
-from microgpt.timeline import SNAPSHOT_BUDGET, Timeline, planned, write_runs_csv
+from microgpt.runs import write_runs_csv
+from microgpt.timeline import SNAPSHOT_BUDGET, Timeline, planned
 
 NUMPY = TrainConfig(num_steps=200)  # the default model
 SCALAR = TrainConfig(n_embd=8, n_head=2, block_size=8, num_steps=40)
