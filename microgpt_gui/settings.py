@@ -5,9 +5,9 @@ from PySide6.QtCore import QByteArray, QSettings
 
 from .commands import DEFAULT_SPEED, SPEEDS
 
-# of the saved dock layout (2: the Penguins dock); a layout saved by another version
-# is not restored
-VERSION = 2
+# of the saved dock layout (2: the Penguins dock, 3: the Lessons dock); a layout saved by
+# another version is not restored
+VERSION = 3
 
 
 def settings() -> QSettings:

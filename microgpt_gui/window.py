@@ -26,6 +26,7 @@ from .docks import StrayTabBars, build_docks, share_space
 from .panes.example import ExamplePane
 from .panes.gradients import GradientsPane
 from .panes.graph import GraphPane
+from .panes.lessons import LessonsPane
 from .panes.loss import LossPane
 from .panes.penguins import PenguinsPane
 from .panes.sampling import SamplingPane
@@ -61,6 +62,7 @@ class MainWindow(QMainWindow):
         self.toolbar.add_run_actions([self.actions_[n] for n in names])
         self.addToolBar(self.toolbar)
         build_menus(self)
+        self.lessons.attach(self)
         self._build_status_bar()
         self._wire_run()
         self._start_worker(docs, backend or "numpy")
@@ -68,6 +70,7 @@ class MainWindow(QMainWindow):
         self._layout_restored = False  # the first show shares the real size out (if not)
         if restore_settings:
             self._layout_restored = settings.restore(self)
+            self.lessons.open_on_first_launch()
         if speed is not ...:
             self.toolbar.set_speed(speed)
         self._on_toolbar_speed_chosen(self.toolbar.speed)
@@ -83,6 +86,7 @@ class MainWindow(QMainWindow):
             "penguins_pane": ("Penguins", PenguinsPane()),
             "example_pane": ("Current example", ExamplePane(run)),
             "sampling_pane": ("Sampling", SamplingPane(run)),
+            "lessons_pane": ("Lessons", LessonsPane()),
         }
         self.docks = build_docks(self, panes)
         self.tab_bars = StrayTabBars(self, self.docks)
@@ -100,6 +104,7 @@ class MainWindow(QMainWindow):
     gradients = property(lambda self: self.panes["gradients_pane"])
     graph = property(lambda self: self.panes["graph_pane"])
     penguins = property(lambda self: self.panes["penguins_pane"])
+    lessons = property(lambda self: self.panes["lessons_pane"])
     info = property(lambda self: self.run.info)
     latest = property(lambda self: self.run.latest)
 
