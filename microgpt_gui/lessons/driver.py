@@ -149,6 +149,9 @@ class LessonDriver(QObject):
         """Do the task, visibly (asking first if it needs a new run)."""
         if self.lesson is None or self.done:
             return
+        for key, value in self.lesson.setup:  # the learner may have looked elsewhere since
+            if key == "tab":
+                self._setup(key, value)
         needs_fresh = ("run", "fresh") in self.lesson.setup
         if needs_fresh and events.FIRST_SAMPLE not in self.seen and not self.fresh_run():
             return

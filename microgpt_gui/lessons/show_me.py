@@ -5,7 +5,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, QPoint, Qt, QTimer, Signal
-from PySide6.QtWidgets import QFrame, QWidget
+from PySide6.QtWidgets import QFrame, QScrollArea, QWidget
 
 from .. import theme
 
@@ -35,6 +35,11 @@ class Outline(QFrame):
         self.hide()
 
     def cover(self, widget: QWidget) -> None:
+        area = widget.parentWidget()
+        while area is not None and not isinstance(area, QScrollArea):
+            area = area.parentWidget()
+        if area is not None:  # e.g. the nudge box, below the graph inspector's plot
+            area.ensureWidgetVisible(widget, 8, 8)
         top_left = widget.mapTo(self.parentWidget(), QPoint(0, 0))
         self.setGeometry(
             top_left.x() - 3, top_left.y() - 3, widget.width() + 6, widget.height() + 6

@@ -97,3 +97,11 @@ def test_markdown_escapes_every_tag_and_knows_only_a_few_marks():
     assert "<ul><li>one &lt;b&gt;</li><li>two</li></ul>" in html
     assert "<h3>Head</h3>" in html and "<a " not in html and "<img" not in html
     assert "2*3*4 and x * y" in to_html("2*3*4 and x * y")  # arithmetic is not italic
+
+
+def test_the_readmes_example_lesson_parses():
+    readme = (files.lessons_dir().parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Lessons", 1)[1]
+    example = section.split("```\n", 2)[1]
+    lesson = files.parse(example, "README.md")
+    assert lesson.done.text == "nudged x by 1" and lesson.setup[0] == ("tab", "graph")
