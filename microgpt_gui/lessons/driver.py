@@ -11,10 +11,12 @@ from PySide6.QtWidgets import QMessageBox
 
 from microgpt.penguins import FEATURES
 
+from ..commands import SaveRequest
 from . import events
 from .files import PENGUIN_WORDS, Lesson
 from .show_me import ShowMe
 
+SAVE_AS = ("Save checkpoint", "microgpt checkpoint (*.npz)", ".npz")
 ASK_TEXT = (
     "This lesson starts from a new run at step 0. Your run is at step {step}: save it "
     "first, or reset it anyway?"
@@ -95,15 +97,18 @@ class LessonDriver(QObject):
         if win.run.step == 0 and not win.playing:
             return True
         answer = self.ask_reset()
-        if answer == "cancel":
+        path = None
+        if answer == "save":
+            path = win.dialogs.ask_save_path(*SAVE_AS)
+        if answer == "cancel" or (answer == "save" and not path):
             self.note.emit(
                 "Your run is kept. This lesson starts at step 0: press Reset (R) when you "
                 "are ready, or open the lesson again."
             )
             return False
         win.pause()
-        if answer == "save":
-            win.dialogs.save_checkpoint()  # the worker saves before it resets
+        if path:
+            win.send(SaveRequest(path))  # the worker saves it before it resets
         win.reset()
         return True
 

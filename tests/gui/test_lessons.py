@@ -129,6 +129,24 @@ def test_help_lessons_f2_opens_the_pane_and_the_first_launch_opens_it_once(win, 
     assert not in_front(pane)
 
 
+def test_a_lesson_that_needs_a_new_run_saves_the_old_one_first_if_asked(
+    win, qtbot, monkeypatch, tmp_path
+):
+    qtbot.waitUntil(lambda: win.run.step == 0)
+    with qtbot.waitSignal(win.run.drawn, timeout=WAIT, check_params_cb=lambda s: s == 1):
+        click(qtbot, tool(win, "step"))
+    pane, kept = win.lessons, tmp_path / "kept.npz"
+    pane.driver.ask_reset = lambda: "save"
+    monkeypatch.setattr(win.dialogs, "ask_save_path", lambda *_: None)  # Save dialog cancelled
+    pane.open()
+    pane.go(7)
+    assert pane.note.text().startswith("Your run is kept") and win.run.step == 1
+    monkeypatch.setattr(win.dialogs, "ask_save_path", lambda *_: str(kept))
+    pane.go(7)
+    qtbot.waitUntil(lambda: kept.exists() and win.run.step == 0, timeout=WAIT)
+    assert not pane.note.isVisibleTo(pane)
+
+
 def test_every_lesson_done_by_hand_through_the_real_widgets(win, qtbot):
     win.lessons.open()
     for k in range(1, 9):
