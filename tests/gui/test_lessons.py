@@ -18,8 +18,9 @@ def win(make_window, monkeypatch):
     from microgpt_gui.panes import graph_descent, penguins
 
     monkeypatch.setattr(show_me, "HIGHLIGHT_MS", 10)
+    monkeypatch.setattr(show_me, "POLL_MS", 5)
     monkeypatch.setattr(graph_descent, "TRAIN_INTERVAL_MS", 10)  # Train 20 in 0.2 s
-    monkeypatch.setattr(penguins, "TRAIN_STEPS", 40)  # a press of Train: a run in the table
+    monkeypatch.setattr(penguins, "TRAIN_STEPS", 3)  # a press of Train: a row in the runs table
     win = make_window(config=CONFIG, backend="numpy", speed=None)
     win.lessons.driver.ask_reset = lambda: "reset"
     return win
