@@ -5,7 +5,7 @@ and the sentence shown with ✓ when the app notices the task done (lessons.driv
 does the task visibly; Back, Next and the list move between lessons. A bad file shows its
 error here instead of its lesson."""
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -120,10 +120,11 @@ class LessonsPane(QWidget):
         self.go(self.index)
 
     def open_on_first_launch(self) -> None:
+        """Open the pane once, on the first launch, after the window has shared out its room."""
         s = settings.settings()
         if not s.value(OPENED_KEY, False, type=bool):
             s.setValue(OPENED_KEY, True)
-            self.open()
+            QTimer.singleShot(0, self, self.open)
 
     # --- moving between lessons ---------------------------------------------------------
 
