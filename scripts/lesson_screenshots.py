@@ -1,7 +1,8 @@
 """Screenshots of every lesson at 1280x800: python scripts/lesson_screenshots.py [out_dir].
 
 Each lesson is opened (its setup runs), then, with --done, completed with Show me so the
-shot shows its check mark. Offscreen unless a display is set."""
+shot shows its check mark; lesson_<k>_show_me.png catches Show me outlining its first
+widget. Offscreen unless a display is set."""
 
 import os
 import sys
@@ -38,7 +39,7 @@ def main() -> None:
     from microgpt_gui.app import MainWindow
     from microgpt_gui.lessons import show_me
 
-    show_me.HIGHLIGHT_MS = 20
+    show_me.HIGHLIGHT_MS = 300
     win = MainWindow(backend="numpy", config=TrainConfig(num_steps=300), restore_settings=False)
     win.resize(1280, 800)
     win.show()
@@ -52,6 +53,9 @@ def main() -> None:
         wait(app, lambda: False, 0.5)
         if done:
             pane.show_me.click()
+            outline = pane.driver.show.outline
+            if wait(app, outline.isVisible, 10):
+                win.grab().save(str(out / f"lesson_{k + 1}_show_me.png"))
             if not wait(app, lambda: pane.done):
                 print(f"lesson {k + 1}: not done")
         wait(app, lambda: False, 0.5)
