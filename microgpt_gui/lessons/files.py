@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from microgpt.data import assets_dir
-from microgpt.expr import PRESETS
+from microgpt.expr import PRESETS, evaluate
 from microgpt.penguins import FEATURES, SHORT
 
 MAX_WORDS = 150  # the text of a lesson
@@ -129,6 +129,11 @@ def parse(text: str, source: str = "<lesson>") -> Lesson:
             raise LessonError(source, n, f"expected 'key: value', got {line.strip()!r}")
         if key in SETUP_KEYS:
             why = _check_setup(key, value)
+            preset = next((v for k, v in reversed(setup) if k == "preset"), None)
+            if not why and key == "select" and preset is not None:
+                labels = {node.label for node in evaluate(dict(PRESETS)[preset]).nodes}
+                if value not in labels:
+                    why = f"the preset {preset!r} has no node {value!r}"
             if why:
                 raise LessonError(source, n, why)
             setup.append((key, value))

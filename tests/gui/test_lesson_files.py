@@ -33,6 +33,7 @@ def test_a_good_file_gives_its_setup_in_order_its_task_and_its_event():
         (("tab: graph", "tab: kitchen"), 2, "no tab 'kitchen'"),
         (("preset: y = 3x", "preset: y = 4x"), 3, "no preset 'y = 4x'"),
         (("select: x", "select: import os"), 4, "select names a node"),
+        (("select: x", "select: w1"), 4, "the preset 'y = 3x' has no node 'w1'"),
         (("done: nudged x by 1", "done: made tea"), 6, "unknown done event"),
         (("seen: y moved by 3.", "colour: red"), 7, "unknown key 'colour'"),
         (("task: Nudge x from 2 to 3.", "task Nudge x"), 5, "expected 'key: value'"),
