@@ -69,6 +69,7 @@ def build_actions(win) -> dict[str, QAction]:
         ("generate", "Generate names", win.generate, ["Ctrl+G"], "Ask the model for names"),
         ("reset_layout", "Reset layout", win.reset_layout, [], "Put every pane back"),
         ("shortcuts", "Keyboard shortcuts", d.shortcuts, ["F1"], ""),
+        ("lessons", "Lessons", win.lessons.open, ["F2"], "Eight lessons, each a task in the app"),
         ("quit", "Quit", win.close, ["Ctrl+Q"], ""),
     ]
     acts = {}
@@ -109,4 +110,5 @@ def build_menus(win) -> None:
     sample = mb.addMenu("&Sampling")
     sample.addAction(a["generate"])
     help_ = mb.addMenu("&Help")
+    help_.addAction(a["lessons"])
     help_.addAction(a["shortcuts"])

@@ -21,6 +21,7 @@ step)</td></tr>
 <tr><td><b>Ctrl+G</b></td><td>generate names</td></tr>
 <tr><td><b>Ctrl+S</b> / <b>Ctrl+L</b></td><td>save / load a checkpoint</td></tr>
 <tr><td><b>Ctrl+O</b></td><td>open a dataset</td></tr>
+<tr><td><b>F2</b></td><td>lessons: a guided path, one task at a time</td></tr>
 </table>"""
 
 

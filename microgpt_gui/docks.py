@@ -4,9 +4,10 @@ from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QTabBar
 
 # Left: the two explorers as tabs, full height. Right: the loss above the current
-# example / sampling tabs (Generate brings its tab forward).
+# example / sampling tabs (Generate brings its tab forward); the lessons are a tab behind the
+# loss (Help → Lessons brings them forward).
 LEFT = ("gradients_pane", "graph_pane", "penguins_pane")
-RIGHT = ("loss_pane", "example_pane", "sampling_pane", "runs_pane")
+RIGHT = ("loss_pane", "lessons_pane", "example_pane", "sampling_pane", "runs_pane")
 
 
 def build_docks(win: QMainWindow, panes: dict) -> dict[str, QDockWidget]:
@@ -24,6 +25,8 @@ def build_docks(win: QMainWindow, panes: dict) -> dict[str, QDockWidget]:
     win.tabifyDockWidget(docks["graph_pane"], docks["penguins_pane"])
     win.tabifyDockWidget(docks["example_pane"], docks["sampling_pane"])
     win.tabifyDockWidget(docks["sampling_pane"], docks["runs_pane"])
+    win.tabifyDockWidget(docks["loss_pane"], docks["lessons_pane"])
+    docks["loss_pane"].raise_()
     docks["gradients_pane"].raise_()
     docks["example_pane"].raise_()
     share_space(win, docks, 1280, 800)

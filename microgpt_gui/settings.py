@@ -5,9 +5,9 @@ from PySide6.QtCore import QByteArray, QSettings
 
 from .commands import DEFAULT_SPEED, SPEEDS
 
-# of the saved dock layout (2: the Penguins dock); a layout saved by another version
-# is not restored
-VERSION = 3
+# of the saved dock layout (2: the Penguins dock, 3: the Runs dock, 4: the Lessons dock);
+# a layout saved by another version is not restored
+VERSION = 4
 
 
 def settings() -> QSettings:

@@ -26,6 +26,7 @@ from .docks import StrayTabBars, build_docks, share_space
 from .panes.example import ExamplePane
 from .panes.gradients import GradientsPane
 from .panes.graph import GraphPane
+from .panes.lessons import LessonsPane
 from .panes.loss import LossPane
 from .panes.penguins import PenguinsPane
 from .panes.runs import RunsPane
@@ -65,6 +66,7 @@ class MainWindow(QMainWindow):
         self.addToolBar(self.toolbar)
         self.time_travel.install(self.actions_)
         build_menus(self)
+        self.lessons.attach(self)
         self._build_status_bar()
         self._wire_run()
         self._start_worker(docs, backend or "numpy")
@@ -72,6 +74,7 @@ class MainWindow(QMainWindow):
         self._layout_restored = False  # the first show shares the real size out (if not)
         if restore_settings:
             self._layout_restored = settings.restore(self)
+            self.lessons.open_on_first_launch()
         if speed is not ...:
             self.toolbar.set_speed(speed)
         self._on_toolbar_speed_chosen(self.toolbar.speed)
@@ -88,6 +91,7 @@ class MainWindow(QMainWindow):
             "example_pane": ("Current example", ExamplePane(run)),
             "sampling_pane": ("Sampling", SamplingPane(run)),
             "runs_pane": ("Runs", RunsPane(run)),
+            "lessons_pane": ("Lessons", LessonsPane()),
         }
         self.docks = build_docks(self, panes)
         self.tab_bars = StrayTabBars(self, self.docks)
@@ -106,6 +110,7 @@ class MainWindow(QMainWindow):
     graph = property(lambda self: self.panes["graph_pane"])
     penguins = property(lambda self: self.panes["penguins_pane"])
     runs = property(lambda self: self.panes["runs_pane"])
+    lessons = property(lambda self: self.panes["lessons_pane"])
     info = property(lambda self: self.run.info)
     latest = property(lambda self: self.run.latest)
 

@@ -1,0 +1,161 @@
+"""Each done event of files.DONE: how the app notices it (a check on the window's state,
+after the signals the driver listens to) and how Show me does it (a list of Moves)."""
+
+from microgpt.penguins import NUMERIC, SHORT
+
+from .files import Done
+from .show_me import Move
+
+FIRST_SAMPLE, LAST_SAMPLE = "sampled at step 0", "sampled after training"
+TRAINED_STEP = 1000  # "train to step 1000", or to the end of a shorter run
+
+
+def _surprise(win) -> int | None:
+    """The position of the shown step with the largest loss (None: no step shown yet)."""
+    strip = win.example.strip
+    cells = strip.cells
+    if not cells or not strip.with_loss or strip.shown < len(cells):
+        return None
+    return max(range(len(cells)), key=lambda k: cells[k][3])
+
+
+def _label_index(win, label: str) -> int | None:
+    g = win.graph.graph
+    return next((i for i, n in enumerate(g.nodes) if n.label == label), None) if g else None
+
+
+def _penguin_runs(win) -> list[set[str]]:
+    """The inputs of every finished row of the Penguins runs table."""
+    table = win.penguins.runs
+    rows = []
+    for r in range(table.rowCount()):
+        inputs, acc = table.item(r, 0), table.item(r, 3)
+        if inputs is not None and acc is not None and acc.text():
+            rows.append({w.strip() for w in inputs.text().split(",")})
+    return rows
+
+
+def trained(win) -> bool:
+    run = win.run
+    return run.info is not None and (run.finished or run.step >= TRAINED_STEP)
+
+
+def check(done: Done, win, seen: set[str]) -> bool:
+    """Is the task done? `seen`: what the driver has noticed since the lesson started."""
+    kind, args, graph = done.kind, done.args, win.graph
+    if kind == "most surprised card clicked":
+        k = _surprise(win)
+        return k is not None and win.example.strip.selected == k
+    if kind.startswith("nudged"):
+        i = _label_index(win, args[0])
+        if i is None or i not in graph.nudged:
+            return False
+        moved = graph.graph.nodes[i].data - graph.graph.steps[i].const
+        return abs(abs(moved) - float(args[1])) < 1e-9
+    if kind == "backward pass walked":
+        return graph.steps is not None and graph.steps.walking and graph.steps.at_end
+    if kind == "descended":
+        return "descended" in seen
+    if kind.startswith("loss fell"):
+        values = graph.descent.plot.values
+        return len(values) > int(args[0]) and values[-1] < values[0]
+    if kind == "penguins accuracy compared":
+        runs = _penguin_runs(win)
+        return {"flipper"} in runs and any({"flipper", "bill length"} <= r for r in runs)
+    if kind.startswith("phase"):
+        return f"phase {args[0]}" in seen
+    if kind == "generated before and after training":
+        return LAST_SAMPLE in seen
+    return False
+
+
+def show_me(done: Done, win, seen: set[str]) -> list[Move]:
+    """The moves that do the task, through the widgets a learner would use."""
+    kind, args, graph = done.kind, done.args, win.graph
+    button = win.toolbar.widgetForAction
+    idle = lambda: not win.playing and not win.run.phase  # noqa: E731
+    if kind == "most surprised card clicked":
+        strip = win.example.strip
+        moves = []
+        if _surprise(win) is None:
+            moves.append(Move(lambda: button(win.actions_["step"]), win.step, idle))
+        ready = lambda: _surprise(win) is not None  # noqa: E731
+        return [*moves, Move(lambda: strip, lambda: strip.select(_surprise(win)), ready)]
+    if kind.startswith("nudged"):
+        spin = graph.inspector.spin
+
+        def nudge() -> None:
+            i = _label_index(win, args[0])
+            spin.setValue(graph.graph.steps[i].const + float(args[1]))
+
+        return [
+            Move(lambda: graph.view, lambda: graph.select_label(args[0])),
+            Move(lambda: spin, nudge),
+        ]
+    if kind == "backward pass walked":
+        more = lambda: not graph.steps.at_end  # noqa: E731
+        return [
+            Move(lambda: graph.restart_button, graph.restart_button.click),
+            Move(lambda: graph.next_button, graph.next_button.click, again=more),
+        ]
+    if kind == "descended":
+        return [Move(lambda: graph.descent.descend, graph.descent.descend.click)]
+    if kind.startswith("loss fell"):
+        bar = graph.descent
+        return [
+            Move(lambda: bar.count, lambda: bar.count.setValue(int(args[0]))),
+            Move(lambda: bar.train, bar.train.click, lambda: not bar.training),
+        ]
+    if kind == "penguins accuracy compared":
+        return _penguin_moves(win)
+    if kind.startswith("phase"):
+        phase = win.actions_["step_phase"]
+        step = Move(lambda: button(phase), phase.trigger, idle)
+        more = lambda: win.run.phase != args[0]  # noqa: E731
+        ready = lambda: bool(win.run.phase)  # noqa: E731
+        return [step, Move(lambda: button(phase), phase.trigger, ready, more)]
+    if kind == "generated before and after training":
+        sampling, box = win.sampling, win.toolbar.speed_box
+        go = sampling.generate
+        fast = lambda: box.setCurrentIndex(box.count() - 1)  # noqa: E731
+        play = win.actions_["play"]
+        moves = []
+        if FIRST_SAMPLE not in seen:
+            at_zero = lambda: go.isEnabled() and idle() and win.run.step == 0  # noqa: E731
+            moves.append(Move(lambda: go, go.click, at_zero))
+        return [
+            *moves,
+            Move(lambda: box, fast, lambda: FIRST_SAMPLE in seen),
+            Move(lambda: button(play), play.trigger),
+            Move(lambda: go, go.click, lambda: trained(win) and not win.playing),
+        ]
+    return []
+
+
+def _penguin_moves(win) -> list[Move]:
+    pane = win.penguins
+    boxes = {
+        SHORT[f].replace("_", " "): pane.findChild(object, f"penguins_feature_{f}") for f in NUMERIC
+    }
+    idle = lambda: not pane.training and pane.train.isEnabled()  # noqa: E731
+    ran = lambda: {"flipper"} in _penguin_runs(win) and idle()  # noqa: E731
+
+    def only_flipper() -> None:
+        for name, box in boxes.items():
+            box.setChecked(name == "flipper")
+
+    flipper = boxes["flipper"]
+    moves = []
+    if {"flipper"} not in _penguin_runs(win):
+        moves += [
+            Move(lambda: flipper, only_flipper, idle),
+            Move(lambda: pane.reset_button, pane.reset_button.click, idle),
+            Move(lambda: pane.train, pane.train.click, idle),
+        ]
+    bill = boxes["bill length"]
+    return [
+        *moves,
+        Move(lambda: bill, lambda: bill.setChecked(True), ran),
+        Move(lambda: pane.reset_button, pane.reset_button.click, idle),
+        Move(lambda: pane.train, pane.train.click, idle),
+    ]

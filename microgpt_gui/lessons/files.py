@@ -1,0 +1,195 @@
+"""Lesson files: a header of `key: value` lines, a line `---`, then the Markdown text.
+
+    title: What is a derivative?
+    tab: graph
+    preset: y = 3x
+    select: x
+    task: Nudge x from 2 to 3.
+    done: nudged x by 1
+    seen: y moved by 3: the slope dy/dx is 3.
+    ---
+    The text, in plain Markdown (see markdown.py for what is understood).
+
+Setup keys (tab, preset, select, run, penguins, descent lr) run in the order written; the
+done event comes from a fixed vocabulary (DONE). Every problem is a LessonError that names
+the file and the line. No Qt here.
+"""
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from microgpt.data import assets_dir
+from microgpt.expr import PRESETS, evaluate
+from microgpt.penguins import FEATURES, SHORT
+
+MAX_WORDS = 150  # the text of a lesson
+MAX_TASK_WORDS = 40
+MAX_SEEN_WORDS = 60
+TABS = ("example", "graph", "gradients", "loss", "sampling", "penguins")
+RUN_SETUPS = ("fresh",)  # run: fresh = a new run at step 0 (the learner is asked first)
+SETUP_KEYS = ("tab", "preset", "select", "run", "penguins", "descent lr")
+TEXT_KEYS = ("title", "task", "done", "seen")
+PHASES = ("forward", "loss", "backward", "update")
+NUMBER = r"(-?\d+(?:\.\d+)?)"
+# done events: pattern -> what it means (shown when a file names an unknown event)
+DONE = {
+    "most surprised card clicked": "the card with the largest loss of the last step is selected",
+    f"nudged (\\w+) by {NUMBER}": "a graph leaf was moved exactly that far from its written value",
+    "backward pass walked": "the graph's step-through reached the end of the backward pass",
+    "descended": "Descend ran once on the graph",
+    r"loss fell over (\d+) descents": "that many descents in a row, and the output fell",
+    "penguins accuracy compared": "the runs table has flipper alone and flipper + bill length",
+    f"phase ({'|'.join(PHASES)})": "phase stepping of a GPT step reached that phase",
+    "generated before and after training": "names generated at step 0, then after training",
+}
+PENGUIN_WORDS = {**{f: f for f in FEATURES}, **{v.replace("_", " "): k for k, v in SHORT.items()}}
+
+
+class LessonError(ValueError):
+    """A problem with a lesson file, naming the file and the line."""
+
+    def __init__(self, source: str, line: int, message: str):
+        self.source, self.line, self.message = source, line, message
+        where = f"{source}, line {line}" if line else source
+        super().__init__(f"{where}: {message}")
+
+
+@dataclass(frozen=True)
+class Done:
+    kind: str  # the pattern of DONE it matched
+    args: tuple[str, ...]  # what the pattern's groups captured
+    text: str  # as written
+
+
+@dataclass(frozen=True)
+class Lesson:
+    source: str  # the file name
+    title: str
+    setup: tuple[tuple[str, str], ...]  # (key, value) in the order written
+    task: str
+    done: Done
+    seen: str  # the sentence shown with the check mark
+    body: str  # Markdown
+
+
+def words(text: str) -> int:
+    return len(re.findall(r"[\w'’.-]+", text))
+
+
+def parse_done(text: str) -> Done | None:
+    for pattern in DONE:
+        m = re.fullmatch(pattern, text.strip())
+        if m:
+            return Done(pattern, m.groups(), text.strip())
+    return None
+
+
+def _check_setup(key: str, value: str) -> str:
+    """'' if `key: value` is a setup the app knows, else why not."""
+    if key == "tab" and value not in TABS:
+        return f"no tab {value!r}; tabs are: {', '.join(TABS)}"
+    if key == "preset" and value not in dict(PRESETS):
+        return f"no preset {value!r}; presets are: {', '.join(n for n, _ in PRESETS)}"
+    if key == "select" and not re.fullmatch(r"[A-Za-z_]\w*", value):
+        return f"select names a node of the graph, like x; not {value!r}"
+    if key == "run" and value not in RUN_SETUPS:
+        return f"run can be: {', '.join(RUN_SETUPS)}; not {value!r}"
+    if key == "penguins":
+        bad = [w for w in value.split(",") if w.strip() not in PENGUIN_WORDS]
+        if bad or not value.strip():
+            return f"unknown penguin input {bad[0].strip() if bad else value!r}; inputs are: " + (
+                ", ".join(PENGUIN_WORDS)
+            )
+    if key == "descent lr":
+        try:
+            ok = 0.001 <= float(value) <= 10
+        except ValueError:
+            ok = False
+        if not ok:
+            return f"descent lr is a number from 0.001 to 10, not {value!r}"
+    return ""
+
+
+def parse(text: str, source: str = "<lesson>") -> Lesson:
+    """One lesson from its file's text; LessonError if anything is wrong."""
+    lines = text.splitlines()
+    try:
+        end = next(i for i, line in enumerate(lines) if line.strip() == "---")
+    except StopIteration:
+        raise LessonError(source, 0, "no line '---' between the header and the text") from None
+    fields: dict[str, tuple[str, int]] = {}
+    setup = []
+    for n, line in enumerate(lines[:end], 1):
+        if not line.strip():
+            continue
+        key, colon, value = line.partition(":")
+        key, value = key.strip().lower(), value.strip()
+        if not colon or not value:
+            raise LessonError(source, n, f"expected 'key: value', got {line.strip()!r}")
+        if key in SETUP_KEYS:
+            why = _check_setup(key, value)
+            preset = next((v for k, v in reversed(setup) if k == "preset"), None)
+            if not why and key == "select" and preset is not None:
+                labels = {node.label for node in evaluate(dict(PRESETS)[preset]).nodes}
+                if value not in labels:
+                    why = f"the preset {preset!r} has no node {value!r}"
+            if why:
+                raise LessonError(source, n, why)
+            setup.append((key, value))
+        elif key in TEXT_KEYS:
+            if key in fields:
+                raise LessonError(
+                    source, n, f"{key} is given twice (first on line {fields[key][1]})"
+                )
+            fields[key] = (value, n)
+        else:
+            known = ", ".join(TEXT_KEYS + SETUP_KEYS)
+            raise LessonError(source, n, f"unknown key {key!r}; keys are: {known}")
+    for key in TEXT_KEYS:
+        if key not in fields:
+            raise LessonError(source, end + 1, f"the header has no {key}: line")
+    done = parse_done(fields["done"][0])
+    if done is None:
+        known = "; ".join(DONE)
+        raise LessonError(source, fields["done"][1], f"unknown done event; events are: {known}")
+    body = "\n".join(lines[end + 1 :]).strip()
+    if not body:
+        raise LessonError(source, end + 1, "the lesson has no text after '---'")
+    for key, limit, n in (
+        ("text", MAX_WORDS, end + 2),
+        ("task", MAX_TASK_WORDS, fields["task"][1]),
+        ("seen", MAX_SEEN_WORDS, fields["seen"][1]),
+    ):
+        count = words(body if key == "text" else fields[key][0])
+        if count > limit:
+            raise LessonError(source, n, f"the {key} has {count} words; at most {limit}")
+    title, task, seen = (fields[k][0] for k in ("title", "task", "seen"))
+    return Lesson(source, title, tuple(setup), task, done, seen, body)
+
+
+def read(path: Path) -> Lesson:
+    """parse() a file; an unreadable or non-UTF-8 file is a LessonError too."""
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise LessonError(path.name, 0, f"cannot be read as UTF-8 text ({exc})") from None
+    if "\x00" in text:
+        raise LessonError(path.name, 0, "is a binary file, not text")
+    return parse(text, path.name)
+
+
+def lessons_dir() -> Path:
+    return assets_dir() / "lessons"
+
+
+def load_all(folder: Path | None = None) -> list[Lesson | LessonError]:
+    """Every *.md lesson of the folder in file-name order; a bad one is its LessonError."""
+    folder = folder or lessons_dir()
+    out: list[Lesson | LessonError] = []
+    for path in sorted(folder.glob("*.md")):
+        try:
+            out.append(read(path))
+        except LessonError as exc:
+            out.append(exc)
+    return out

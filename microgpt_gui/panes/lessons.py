@@ -1,0 +1,204 @@
+"""LessonsPane: a guided path through the app, one lesson at a time (issue 16).
+
+Each lesson (assets/lessons/*.md, read by lessons.files) has a title, a short text, one task
+and the sentence shown with ✓ when the app notices the task done (lessons.driver). Show me
+does the task visibly; Back, Next and the list move between lessons. A bad file shows its
+error here instead of its lesson."""
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from .. import settings, theme
+from ..lessons import files
+from ..lessons.driver import LessonDriver
+from ..lessons.markdown import to_html
+
+OPENED_KEY = "lessons/opened"  # QSettings: the pane has been opened once (first launch)
+MIN_HEIGHT = 340  # opening the pane makes its dock this tall (the example pane keeps ~330)
+
+
+class LessonsPane(QWidget):
+    """Lesson list, title, text, task, ✓ and Back / Show me / Next."""
+
+    def __init__(self, lessons=None, parent=None):
+        super().__init__(parent)
+        self.setObjectName("lessons_pane")
+        self.lessons = files.load_all() if lessons is None else list(lessons)
+        self.driver: LessonDriver | None = None
+        self.win = None
+        self.completed: set[str] = set()  # the files whose task was done
+        self.list = QComboBox(objectName="lessons_list")
+        self.list.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
+        self.list.setMinimumContentsLength(20)
+        self.title = QLabel(objectName="lessons_title", textFormat=Qt.PlainText, wordWrap=True)
+        font = self.title.font()
+        font.setBold(True)
+        font.setPointSizeF(font.pointSizeF() * 1.15)
+        self.title.setFont(font)
+        self.text = QLabel(objectName="lessons_text", textFormat=Qt.RichText, wordWrap=True)
+        self.text.setAlignment(Qt.AlignTop | Qt.AlignLeft)
+        self.text.setOpenExternalLinks(False)
+        self.text.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.scroll = QScrollArea(objectName="lessons_scroll", widgetResizable=True)
+        self.scroll.setWidget(self.text)
+        self.scroll.setFrameShape(QScrollArea.NoFrame)
+        self.task = QLabel(objectName="lessons_task", textFormat=Qt.PlainText, wordWrap=True)
+        self.task.setStyleSheet(
+            f"background: #FFF4E0; border-left: 4px solid {theme.WEIGHT.name()}; padding: 4px;"
+        )
+        self.tick = QLabel(objectName="lessons_done", textFormat=Qt.PlainText, wordWrap=True)
+        self.tick.setStyleSheet(f"color: {theme.GOOD.darker(130).name()}; font-weight: bold;")
+        self.note = QLabel(objectName="lessons_note", textFormat=Qt.PlainText, wordWrap=True)
+        self.note.setStyleSheet(f"color: {theme.BAD.name()};")
+        self.back = QPushButton("◀ Back", objectName="lessons_back")
+        self.back.setToolTip("The lesson before")
+        self.show_me = QPushButton("Show me", objectName="lessons_show_me")
+        self.show_me.setToolTip("Do this task for me, slowly, with the widgets it uses")
+        self.next = QPushButton("Next ▶", objectName="lessons_next")
+        self.next.setToolTip("The next lesson")
+        self._layout()
+        self._fill_list()
+        self.list.currentIndexChanged.connect(self._on_list_index_changed)
+        self.back.clicked.connect(lambda: self.go(self.index - 1))
+        self.next.clicked.connect(lambda: self.go(self.index + 1))
+        self.show_me.clicked.connect(self._on_show_me_clicked)
+        self._show(0)
+
+    def _layout(self) -> None:
+        top = QHBoxLayout()
+        top.addWidget(self.back)
+        top.addWidget(self.list, 1)
+        top.addWidget(self.next)
+        task = QHBoxLayout()
+        task.addWidget(self.task, 1)
+        task.addWidget(self.show_me, 0, Qt.AlignVCenter)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 4, 6, 4)
+        layout.setSpacing(4)
+        layout.addLayout(top)
+        layout.addWidget(self.title)
+        layout.addWidget(self.scroll, 1)
+        layout.addLayout(task)
+        layout.addWidget(self.tick)
+        layout.addWidget(self.note)
+
+    def _fill_list(self) -> None:
+        self.list.clear()
+        for k, item in enumerate(self.lessons, 1):
+            if isinstance(item, files.LessonError):
+                self.list.addItem(f"⚠ {item.source}: cannot be shown")
+            else:
+                mark = "  ✓" if item.source in self.completed else ""
+                self.list.addItem(f"{k}. {item.title}{mark}")
+
+    # --- the window -------------------------------------------------------------------
+
+    def attach(self, win) -> None:
+        """Drive lessons on `win` (a MainWindow with every other pane built)."""
+        self.win = win
+        self.driver = LessonDriver(win)
+        self.driver.completed.connect(self._on_driver_completed)
+        self.driver.note.connect(self._say)
+
+    def open(self, *_) -> None:
+        """Show the pane and set up the lesson on show (Help → Lessons, F2)."""
+        dock = self.win.docks["lessons_pane"]
+        dock.show()
+        dock.raise_()
+        if not dock.isFloating() and dock.height() < MIN_HEIGHT:  # room for the text
+            below = self.win.docks["example_pane"]
+            total = dock.height() + below.height()
+            self.win.resizeDocks([dock, below], [MIN_HEIGHT, total - MIN_HEIGHT], Qt.Vertical)
+        self.go(self.index)
+
+    def open_on_first_launch(self) -> None:
+        """Open the pane once, on the first launch, after the window has shared out its room."""
+        s = settings.settings()
+        if not s.value(OPENED_KEY, False, type=bool):
+            s.setValue(OPENED_KEY, True)
+            QTimer.singleShot(0, self, self.open)
+
+    # --- moving between lessons ---------------------------------------------------------
+
+    @property
+    def index(self) -> int:
+        return self.list.currentIndex()
+
+    @property
+    def lesson(self) -> files.Lesson | None:
+        item = self.lessons[self.index] if 0 <= self.index < len(self.lessons) else None
+        return item if isinstance(item, files.Lesson) else None
+
+    def go(self, k: int) -> None:
+        """Open lesson k (0-based) and set the window up for it."""
+        if not 0 <= k < len(self.lessons):
+            return
+        if k != self.list.currentIndex():
+            self.list.setCurrentIndex(k)  # -> _on_list_index_changed
+        else:
+            self._on_list_index_changed(k)
+
+    def _on_list_index_changed(self, k: int) -> None:
+        self._show(k)
+        if self.lesson is not None and self.driver is not None:
+            self.driver.start(self.lesson)
+
+    def _show(self, k: int) -> None:
+        """Put lesson k's text on show (no setup)."""
+        item = self.lessons[k] if 0 <= k < len(self.lessons) else None
+        self.back.setEnabled(k > 0)
+        self.next.setEnabled(k < len(self.lessons) - 1)
+        self.tick.hide()
+        self._say("")
+        if item is None:
+            self.title.setText("No lessons")
+            self.text.setText(f"No lesson files were found in {files.lessons_dir()}.")
+            bad = True
+        elif isinstance(item, files.LessonError):
+            self.title.setText(f"This lesson file has a problem: {item.source}")
+            self.text.setText(to_html(f"`{item}`\n\nFix the file, then restart the app."))
+            bad = True
+        else:
+            self.title.setText(f"{k + 1}. {item.title}")
+            self.text.setText(to_html(item.body))
+            self.task.setText(f"Your task: {item.task}")
+            bad = False
+        self.task.setVisible(not bad)
+        self.show_me.setEnabled(not bad)
+        self.scroll.verticalScrollBar().setValue(0)
+
+    def _say(self, text: str) -> None:
+        self.note.setText(text)
+        self.note.setVisible(bool(text))
+
+    # --- the task ---------------------------------------------------------------------
+
+    def _on_show_me_clicked(self) -> None:
+        if self.driver is not None:
+            self._say("")
+            self.driver.show_me()
+
+    def _on_driver_completed(self) -> None:
+        lesson = self.lesson
+        if lesson is None:
+            return
+        self.tick.setText(f"✓ {lesson.seen}")
+        self.tick.show()
+        self._say("")
+        self.show_me.setEnabled(False)
+        if lesson.source not in self.completed:
+            self.completed.add(lesson.source)
+            self.list.setItemText(self.index, f"{self.index + 1}. {lesson.title}  ✓")
+
+    @property
+    def done(self) -> bool:
+        """Is the lesson on show done (its ✓ shown)?"""
+        return self.tick.isVisibleTo(self) and self.tick.text().startswith("✓")
