@@ -99,7 +99,7 @@ class TrainerWorker(TimeTravelHandlers, QObject):
         self._next_due = 0.0  # perf_counter time of the next step when the speed is limited
         self._sent = 0  # steps already sent in a tick
         self._last_report_at = 0.0
-        self._switch = sys.getswitchinterval()
+        self._switch = sys.getswitchinterval()  # the process's own, restored after work
         self._timer = QTimer(self, singleShot=True, interval=0)  # moves to the thread with us
         self._timer.timeout.connect(self._tick)
         self._handlers = {
@@ -146,7 +146,14 @@ class TrainerWorker(TimeTravelHandlers, QObject):
     def _on_requested(self, request) -> None:
         if self._closing and not isinstance(request, ShutdownRequest):
             return
-        self._handlers[type(request)](request)
+        # Any request may be long pure-Python work (a scalar sample, a replay, a trace). The
+        # GUI thread takes the GIL at every call into Qt: with the default 5 ms hand-off a
+        # close during a scalar sample waited 13 s to be served; 0.1 ms: under 1 s.
+        sys.setswitchinterval(SWITCH_INTERVAL_S)
+        try:
+            self._handlers[type(request)](request)
+        finally:  # Play keeps the quick hand-off until it halts
+            sys.setswitchinterval(SWITCH_INTERVAL_S if self._playing else self._switch)
 
     def _should_interrupt(self) -> bool:
         """Asked inside long work (per position, per backward chunk): first let the GUI
@@ -225,7 +232,6 @@ class TrainerWorker(TimeTravelHandlers, QObject):
         self._target = t.step_count + (min(req.steps, left) if req.steps > 0 else left)
         self._stop_flag, self._playing = False, True
         self._next_due = time.perf_counter()
-        self._switch = sys.getswitchinterval()
         sys.setswitchinterval(SWITCH_INTERVAL_S)
         self.playing_changed.emit(True, "")
         self._timer.start(0)
