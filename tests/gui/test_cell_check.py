@@ -205,7 +205,7 @@ def test_badly_typed_h_gives_a_message(make_window, qtbot, typed):
 
 
 def test_play_asks_only_when_it_stops(make_window, qtbot):
-    win = make_window(config=SMALL, backend="numpy", speed=20)
+    win = make_window(config=SMALL, backend="numpy", speed=5)
     step(qtbot, win)
     inspector = win.gradients.inspector
     select(qtbot, win, "wte", 0, 0)
@@ -219,7 +219,7 @@ def test_play_asks_only_when_it_stops(make_window, qtbot):
     with qtbot.waitSignal(win.run.answered, timeout=10000):
         win.play(4)
     intermediate = [s for s in seen if s[0]]
-    assert len(intermediate) >= 2  # at 20 steps/s every step is drawn
+    assert len(intermediate) >= 2  # at 5 steps/s every step is drawn
     for _, text, enabled in intermediate:
         assert text.startswith("Pause") and not enabled
     assert seen[-1][0] is False  # the step where Play stopped came in detail
