@@ -18,8 +18,9 @@ from .show_me import ShowMe
 
 SAVE_AS = ("Save checkpoint", "microgpt checkpoint (*.npz)", ".npz")
 ASK_TEXT = (
-    "This lesson starts from a new run at step 0. Your run is at step {step}: save it "
-    "first, or reset it anyway?"
+    "This lesson starts from a new run at step 0. Your run is at step {step}. A reset keeps "
+    "its loss curve in the Runs pane, but only a saved checkpoint can go on training it: "
+    "save it first, or reset anyway?"
 )
 
 
