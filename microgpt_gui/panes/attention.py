@@ -107,12 +107,20 @@ class AttentionView(QWidget):
         self.caption.setWordWrap(True)
         self.caption.setStyleSheet(f"color: {theme.MUTED.name()};")
         self.grid = AttentionGrid()
+        self.empty = QLabel(
+            "Press Step: which earlier positions each position took its information from "
+            "appears here.",
+            objectName="attention_empty",
+            wordWrap=True,
+        )
+        self.empty.setStyleSheet(f"color: {theme.MUTED.name()};")
         top = QHBoxLayout()
         top.addWidget(self.caption, 1)
         top.addWidget(self.layer)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(top)
+        layout.addWidget(self.empty)
         layout.addWidget(self.grid, 1)
         self._weights = np.zeros((0, 0, 0, 0))
         self._labels: list[str] = []
@@ -121,7 +129,11 @@ class AttentionView(QWidget):
     def clear(self) -> None:
         self._weights = np.zeros((0, 0, 0, 0))
         self.grid.set_weights(np.zeros((0, 0, 0)), [])
-        self.setVisible(False)
+        # the view itself stays put: it is a tab's page, and a page that shows itself is
+        # drawn over the current one (the "Prediction at a position" text was overprinted)
+        for w in (self.caption, self.layer, self.grid):
+            w.setVisible(False)
+        self.empty.setVisible(True)
 
     def set_weights(self, attention: np.ndarray, labels) -> None:
         """attention: (n_layer, n_head, n, n)."""
@@ -134,8 +146,10 @@ class AttentionView(QWidget):
             self.layer.blockSignals(False)
         if self.layer.isHidden() == (n_layer > 1):
             self.layer.setVisible(n_layer > 1)
-        if self.isHidden():
-            self.setVisible(True)
+        if self.grid.isHidden():
+            self.empty.setVisible(False)
+            self.caption.setVisible(True)
+            self.grid.setVisible(True)
         self._on_layer_changed(self.layer.currentIndex())
 
     def _on_layer_changed(self, index: int) -> None:

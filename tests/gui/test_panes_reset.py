@@ -71,7 +71,7 @@ def test_example_pane_forgets_the_last_example_even_while_hidden(make_window, qt
     steps(qtbot, win, 1)
     pane = win.example
     assert pane.title.text().startswith("Step 1 ") and pane.strip.cells
-    assert pane.attention.isVisibleTo(pane)
+    assert pane.attention.grid.isVisibleTo(pane.attention)
     win.docks["sampling_pane"].raise_()  # the example's tab is behind: reports may wait
     qtbot.waitUntil(lambda: pane.visibleRegion().isEmpty())
     steps(qtbot, win, 1)
@@ -80,7 +80,8 @@ def test_example_pane_forgets_the_last_example_even_while_hidden(make_window, qt
     qtbot.waitUntil(lambda: not pane.visibleRegion().isEmpty())
     assert pane.title.text() == example.EMPTY_TEXT
     assert pane.strip.cells == [] and pane.mean.text() == "" and pane.mean_value is None
-    assert not pane.attention.isVisibleTo(pane)
+    assert not pane.attention.grid.isVisibleTo(pane.attention)
+    assert pane.attention.empty.isVisibleTo(pane.attention)
 
 
 def test_sampling_pane_forgets_names_chart_and_errors(make_window, qtbot):
@@ -120,3 +121,13 @@ def test_status_bar_forgets_the_divergence(make_window, qtbot, monkeypatch):
     assert win.statusBar().currentMessage() == ""
     assert win.status_text.text().startswith("step 0 / 50 · loss –")
     assert Qt.PlainText == win.status_text.textFormat()
+
+
+def test_only_the_current_example_tab_is_drawn_after_a_step(make_window, qtbot):
+    win = make_window()
+    pane = win.example
+    pane.tabs.setCurrentWidget(pane.distribution)
+    steps(qtbot, win, 1)  # the attention page gets weights while it is behind
+    assert pane.distribution.isVisible() and not pane.attention.isVisible()
+    pane.tabs.setCurrentWidget(pane.attention)
+    assert pane.attention.grid.isVisible() and not pane.distribution.isVisible()
