@@ -37,18 +37,49 @@ def explain(report: StepReport, k: int) -> str:
     ).replace("-", "−")
 
 
-def label_levels(bars: list[int], vocab: int, width_px: int, label_px: int = 46) -> dict:
-    """Bar index -> how many steps up its label goes, so that labels of nearby bars never
-    overlap: each label (in the order given, most probable first) takes the lowest level
-    where no label already placed is closer than a label's width."""
-    gap = label_px / max(width_px - 50, 50) * vocab  # a label's width, in bars
-    placed: dict[int, int] = {}
+ROW_PX = 18  # a label row's height in pixels: its text and the padding above it
+LABEL_PX = 46  # a label's width in pixels
+
+
+def fit_labels(order, probs, target, top_p, room: float, width: float):
+    """The labels that fit (the least probable go first, never the target), their heights
+    and the y range that holds them, for a bar box `room` x `width` pixels."""
+    vocab = len(probs)
+    gap = LABEL_PX * (vocab + 0.4) / max(width, 50.0)  # a label's width, in bars
+    order = list(order)
+    while True:
+        y_max = (top_p * 1.05) or 1.0
+        for _ in range(40):  # the rows' height in data units grows with the range
+            step = y_max * ROW_PX / room
+            ys = place_labels(order, probs, gap, step)
+            need = max(ys.values(), default=0.0) + step
+            if need <= y_max * 1.001:
+                break
+            y_max = need
+        bars_keep = top_p / y_max >= 0.4  # the bars keep 40% of the height
+        if (need <= y_max * 1.001 and bars_keep) or len(order) <= 1:
+            return order, ys, max(y_max, need)
+        drop = next((i for i in reversed(order) if i != target), order[-1])
+        order.remove(drop)
+
+
+def place_labels(bars: list[int], probs, gap: float, step: float) -> dict[int, float]:
+    """Bar index -> the height of its label's bottom, in data units. In the order given
+    (most probable first), each label sits on its bar, or above the label of any bar closer
+    than a label's width (gap, in bars) that it would cover; one row is `step` tall."""
+    ys: dict[int, float] = {}
     for i in bars:
-        level = 0
-        while any(lv == level and abs(j - i) < gap for j, lv in placed.items()):
-            level += 1
-        placed[i] = level
-    return placed
+        y = float(probs[i])
+        moved = True
+        while moved:  # lift it past every placed neighbour it would touch
+            moved = False
+            for j, yj in ys.items():
+                # (a label already lifted onto yj + step stays: (yj + step) - yj can come
+                # out a hair under step in floating point, which would lift it forever)
+                if abs(j - i) < gap and abs(y - yj) < step and y < yj + step:
+                    y, moved = yj + step, True
+        ys[i] = y
+    return ys
 
 
 class DistributionView(QWidget):
@@ -121,18 +152,25 @@ class DistributionView(QWidget):
         self._drop_labels()
         top = [int(i) for i in np.argsort(-probs, kind="stable")[:TOP]]
         top_p = float(probs.max()) if vocab else 1.0
-        levels = label_levels(list(dict.fromkeys(top + [target])), vocab, self.plot.width())
-        rows = max(levels.values(), default=0) + 1  # label rows above the tallest bar
-        share = min(0.6, rows * 16 / max(self.plot.height() - 30, 60))  # of the height
-        y_max = (top_p * 1.05 or 1.0) / (1 - share)
-        step = y_max * share / rows  # one label row, in data units
-        for i, level in levels.items():  # the top five, and the target
+        order = list(dict.fromkeys(top + [target]))  # the top five, and the target
+        vb = self.plot.getPlotItem().vb  # the bars' own box (without the axes), in pixels
+        order, ys, y_max = fit_labels(
+            order, probs, target, top_p, room=max(vb.height(), 60.0), width=vb.width()
+        )
+        half = LABEL_PX / 2 * (vocab + 0.4) / max(vb.width(), 50.0)  # half a label, in bars
+        for i in order:
+            # centred on its bar, but never past the chart's edges (the view clips it there)
+            x, ax = i, 0.5
+            if i - half < -0.7:
+                x, ax = -0.6, 0.0
+            elif i + half > vocab - 0.3:
+                x, ax = vocab - 0.4, 1.0
             label = pg.TextItem(
                 f"{token_text(i, report.chars)} {probs[i]:.2f}",
                 color=TARGET.darker(140) if i == target else theme.MUTED,
-                anchor=(0.5, 1.0),
+                anchor=(ax, 1.0),
             )
-            label.setPos(i, probs[i] + level * step)
+            label.setPos(x, ys[i])
             self.plot.addItem(label)
             self.labels.append(label)
         axis = self.plot.getPlotItem().getAxis("bottom")

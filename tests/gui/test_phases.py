@@ -148,3 +148,36 @@ def test_play_reports_are_plain_until_it_stops(make_window, qtbot):
         win.play(20)
     assert seen[-1].step == 20 and seen[-1].probs is not None and seen[-1].loss_after is not None
     assert all(r.probs is None for r in seen[:-1])
+
+
+def test_no_two_labels_of_the_prediction_chart_overlap(make_window, qtbot):
+    win = make_window(backend="numpy")
+    win.resize(1280, 800)
+    strip, dist = win.example.strip, win.example.distribution
+    for _ in range(3):  # step 2 (roselle) once put 'r 0.03' on top of 's 0.05'
+        with qtbot.waitSignal(win.run.reported, timeout=5000) as blocker:
+            win.step()
+        for k in range(blocker.args[0].n):
+            strip.select(k)
+
+            def apart(k=k):  # once the chart has its size (a shown chart lays out a turn later)
+                rects = [label_rect(dist, item) for item in dist.labels]
+                inside = dist.plot.getPlotItem().vb.sceneBoundingRect().adjusted(-1, -1, 1, 1)
+                texts = [item.toPlainText() for item in dist.labels]
+                assert all(inside.contains(r) for r in rects), (k, texts)
+                for a, ra in enumerate(rects):
+                    assert not any(ra.intersects(rb) for rb in rects[a + 1 :]), (k, texts)
+
+            qtbot.waitUntil(apart, timeout=2000)
+
+
+def label_rect(dist, item):
+    """A chart label's text in scene pixels: anchored at its bottom centre, without the
+    item's padding (3 px a side, 4 above and below; rows are 18 px apart; a
+    TextItem's own scene rect ignores the zoom)."""
+    from PySide6.QtCore import QRectF
+
+    p = dist.plot.getPlotItem().vb.mapViewToScene(item.pos())
+    w, h = item.boundingRect().width(), item.boundingRect().height()
+    left = p.x() - w * item.anchor.x()
+    return QRectF(left + 3, p.y() - h + 4, w - 6, h - 8)
