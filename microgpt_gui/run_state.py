@@ -113,6 +113,20 @@ class RunState(QObject):
     # --- from the worker (queued into the GUI thread) ----------------------------------
 
     @Slot(object)
+    def listen_to(self, worker) -> None:
+        """The worker's results, each queued to this QObject of the GUI thread (a lambda
+        or a plain object's method would run in the worker's thread)."""
+        worker.run_changed.connect(self.on_run_changed)
+        worker.ticked.connect(self.on_ticked)
+        worker.playing_changed.connect(self.on_playing_changed)
+        worker.backend_changed.connect(self.on_backend_changed)
+        worker.sampled.connect(self.on_sampled)
+        worker.sample_failed.connect(self.on_sample_failed)
+        worker.answered.connect(self.on_answered)
+        worker.traced.connect(self.on_traced)
+        worker.timeline_changed.connect(self.on_timeline_changed)
+        worker.replay_progress.connect(self.on_replay_progress)
+
     def on_run_changed(self, info: RunInfo) -> None:
         if self._closed:
             return

@@ -141,18 +141,7 @@ class MainWindow(QMainWindow):
         w, run = self.worker, self.run
         self.thread_.started.connect(w.start)
         self.thread_.finished.connect(w.deleteLater)
-        # Every connection goes to a QObject of the GUI thread, so it is queued there;
-        # a lambda or a plain object's method would run in the worker thread.
-        w.run_changed.connect(run.on_run_changed)
-        w.ticked.connect(run.on_ticked)
-        w.playing_changed.connect(run.on_playing_changed)
-        w.backend_changed.connect(run.on_backend_changed)
-        w.sampled.connect(run.on_sampled)
-        w.sample_failed.connect(run.on_sample_failed)
-        w.answered.connect(run.on_answered)
-        w.traced.connect(run.on_traced)
-        w.timeline_changed.connect(run.on_timeline_changed)
-        w.replay_progress.connect(run.on_replay_progress)
+        run.listen_to(w)
         w.errored.connect(self.dialogs.error_slot)
         w.diverged.connect(self.dialogs.diverged_slot)
         w.saved.connect(self.dialogs.saved_slot)
@@ -186,8 +175,11 @@ class MainWindow(QMainWindow):
         self.graph.show_expression()
         if self.graph.set_source(source):
             self.graph.select_label("loss")
-        self.docks["graph_pane"].show()
-        self.docks["graph_pane"].raise_()
+        self.bring_forward("graph_pane")
+
+    def bring_forward(self, name: str) -> None:
+        self.docks[name].show()
+        self.docks[name].raise_()
 
     def trace(self, name: str, row: int, col: int) -> None:
         """Open parameter name[row, col]'s part of the last step's graph in the graph pane."""
@@ -197,8 +189,7 @@ class MainWindow(QMainWindow):
             return
         grad = float(report.grads[name][row, col])
         self.graph.start_trace(f"{name}[{row}, {col}]", report.step, grad)
-        self.docks["graph_pane"].show()
-        self.docks["graph_pane"].raise_()
+        self.bring_forward("graph_pane")
         self.send(TraceRequest(report.step, name, row, col))
 
     def play(self, n: int = 0) -> None:
