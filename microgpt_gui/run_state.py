@@ -112,7 +112,6 @@ class RunState(QObject):
 
     # --- from the worker (queued into the GUI thread) ----------------------------------
 
-    @Slot(object)
     def listen_to(self, worker) -> None:
         """The worker's results, each queued to this QObject of the GUI thread (a lambda
         or a plain object's method would run in the worker's thread)."""
@@ -127,6 +126,7 @@ class RunState(QObject):
         worker.timeline_changed.connect(self.on_timeline_changed)
         worker.replay_progress.connect(self.on_replay_progress)
 
+    @Slot(object)
     def on_run_changed(self, info: RunInfo) -> None:
         if self._closed:
             return

@@ -5,6 +5,8 @@ and the sentence shown with ✓ when the app notices the task done (lessons.driv
 does the task visibly; Back, Next and the list move between lessons. A bad file shows its
 error here instead of its lesson."""
 
+import html
+
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QComboBox,
@@ -161,7 +163,8 @@ class LessonsPane(QWidget):
         self._say("")
         if item is None:
             self.title.setText("No lessons")
-            self.text.setText(f"No lesson files were found in {files.lessons_dir()}.")
+            where = html.escape(str(files.lessons_dir()))  # a path: text, never markup
+            self.text.setText(f"No lesson files were found in {where}.")
             bad = True
         elif isinstance(item, files.LessonError):
             self.title.setText(f"This lesson file has a problem: {item.source}")
