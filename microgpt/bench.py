@@ -66,10 +66,10 @@ def _peak_rss_mb() -> float:
 
 
 def _in_subprocess(backend: str, args) -> dict:
+    # the app bundle's executable is the CLI itself (microgpt_gui/studio.py), not a Python
+    this = [sys.executable] if getattr(sys, "frozen", False) else [sys.executable, "-m", "microgpt"]
     cmd = [
-        sys.executable,
-        "-m",
-        "microgpt",
+        *this,
         "bench",
         "--backend",
         backend,

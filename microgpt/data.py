@@ -5,6 +5,7 @@ import os
 import stat
 import urllib.error
 import urllib.request
+from importlib import resources
 from pathlib import Path
 
 from .errors import DatasetError, VocabularyError
@@ -122,9 +123,12 @@ def load_docs(path) -> list[str]:
 
 
 def assets_dir() -> Path:
-    """The bundled assets: inside the package in a wheel, beside it in a source checkout."""
-    here = Path(__file__).resolve().parent
-    for candidate in (here / "assets", here.parent / "assets"):
+    """The bundled assets: microgpt/assets in a wheel or the app bundle, ../assets in a checkout."""
+    package = Path(str(resources.files(__package__)))  # a folder in all three, never a zip
+    candidates = [package / "assets"]
+    if (package.parent / "pyproject.toml").is_file():  # a source checkout, installed or not
+        candidates.append(package.parent / "assets")
+    for candidate in candidates:
         if (candidate / "names.txt").is_file():
             return candidate
     raise DatasetError("the bundled dataset is missing from this installation")
