@@ -111,6 +111,11 @@ def parse_args(argv):
     p.add_argument("--screenshot", metavar="PATH", help="save the window as PNG and exit")
     p.add_argument("--generate", action="store_true", help="with --screenshot: generate names")
     p.add_argument(
+        "--painted-exit",
+        action="store_true",
+        help="print 'painted' once the window is drawn, then quit (scripts/startup_time.py)",
+    )
+    p.add_argument(
         "--size", type=window_size, default="1280x800", help="with --screenshot: window size"
     )
     args = p.parse_args(argv)
@@ -150,7 +155,13 @@ def main(argv=None) -> int:
             win.resize(*args.size)
             pilot = Autopilot(win, args.steps, args.screenshot, args.generate)
         win.show()
-        code = app.exec()
+        if args.painted_exit:  # what startup_time.py times: launch to the first frame
+            app.processEvents()
+            win.repaint()
+            print("painted", flush=True)
+            code = 0
+        else:
+            code = app.exec()
     finally:
         win.shutdown()  # whatever happened, the worker thread ends before the window goes
     code = pilot.exit_code if pilot else code
