@@ -4,7 +4,8 @@ split.py holds the fixed held-out names and the held-out loss of any parameters;
 baselines.py the uniform guess and the bigram/trigram counting models; runner.py one
 run (a spec in, plain results out); channel.py the progress and stop files a run shares
 with its sweep; sweep.py many runs on any concurrent.futures Executor, cancellable,
-results as they finish. Nothing here imports Qt.
+results as they finish; table.py a sweep's text table and CSV; cli.py `microgpt sweep`.
+Nothing here imports Qt.
 """
 
 from .baselines import Baselines, NgramModel, compute_baselines
