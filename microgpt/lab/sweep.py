@@ -102,12 +102,20 @@ class Sweep:
             self.executor.shutdown(wait=False, cancel_futures=True)
 
     def close(self, wait: bool = True) -> None:
-        """Wait for the runs still going (cancel() first to stop them) and free the pool."""
-        if wait:
-            cf.wait(self.futures)
+        """Free the pool and the channel's folder once every run has ended (cancel() first
+        to stop them); wait=False returns at once, the folder (with its stop file, which the
+        running runs still read) is removed when the last run ends."""
         if self._own:
             self.executor.shutdown(wait=wait)
         if wait:
+            cf.wait(self.futures)
+            self._folder.cleanup()
+            return
+        for f in self.futures:  # the callbacks keep this sweep, and its folder, alive
+            f.add_done_callback(self._cleanup_when_done)
+
+    def _cleanup_when_done(self, _future) -> None:
+        if self.done:
             self._folder.cleanup()
 
     def __enter__(self) -> "Sweep":

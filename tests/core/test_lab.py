@@ -2,6 +2,7 @@
 
 import concurrent.futures as cf
 import math
+import os
 import pickle
 import subprocess
 import sys
@@ -180,3 +181,18 @@ def test_the_lab_imports_no_qt():
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
+
+
+def test_a_sweep_closed_without_waiting_still_stops_its_runs():
+    split = make_split(NAMES, n_held_out=4)
+    long = TrainConfig(n_embd=4, n_head=2, num_steps=1_000_000)
+    with cf.ThreadPoolExecutor(1) as pool:
+        sweep = Sweep([RunSpec(long, 10)], split, pool)
+        _wait_until(lambda: sweep.progress()[0] > 0)
+        sweep.cancel()
+        sweep.close(wait=False)
+        future, folder = sweep.futures[0], sweep.channel.folder
+        del sweep  # the pane forgets it; the run must still find its stop file
+        done, _ = cf.wait([future], timeout=30)
+        assert done and isinstance(future.exception(), RunCancelled)
+    _wait_until(lambda: not os.path.exists(folder))  # removed once the run ended
