@@ -188,7 +188,8 @@ def test_a_sweep_closed_without_waiting_still_stops_its_runs():
     long = TrainConfig(n_embd=4, n_head=2, num_steps=1_000_000)
     with cf.ThreadPoolExecutor(1) as pool:
         sweep = Sweep([RunSpec(long, 10)], split, pool)
-        _wait_until(lambda: sweep.progress()[0] > 0)
+        channel = sweep.channel  # holds no reference to the sweep
+        _wait_until(lambda: channel.progress(0) > 0)
         sweep.cancel()
         sweep.close(wait=False)
         future, folder = sweep.futures[0], sweep.channel.folder
