@@ -1,7 +1,8 @@
-"""The scale lab pane: a three-point sweep on a thread pool fills the table and the plot."""
+"""The scale lab pane: a three-point sweep on a process pool fills the table and the plot."""
 
 import concurrent.futures as cf
 import csv
+import multiprocessing
 
 import numpy as np
 import pyqtgraph as pg
@@ -13,9 +14,15 @@ from microgpt import default_docs
 from microgpt_gui.panes.experiments import ExperimentsPane
 
 
+def spawned_pool() -> cf.Executor:
+    """Worker processes, not threads: a thread of the GUI process that triggers the cyclic GC
+    can free Qt objects off the GUI thread (a thread pool here crashed once in paintEvent)."""
+    return cf.ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn"))
+
+
 @pytest.fixture
 def pane(qtbot):
-    pool = cf.ThreadPoolExecutor(2)
+    pool = spawned_pool()
     p = ExperimentsPane(pool, docs=default_docs()[:600])
     qtbot.addWidget(p)
     p.resize(900, 760)

@@ -1,7 +1,9 @@
 """ExperimentsPane: sweep a setting in other processes; results table, plot and samples.
 
 The GUI thread only draws what arrives: a QTimer polls the sweep's futures and progress
-files (never waiting), so the window stays responsive while the pool trains.
+files (never waiting), so the window stays responsive while the pool trains. Pass a process
+executor: a thread of this process that triggers the cyclic GC may free Qt objects off the
+GUI thread.
 """
 
 import concurrent.futures as cf
