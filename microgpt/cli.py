@@ -1,4 +1,4 @@
-"""`microgpt train | sample | bench`: the gist's loop on the command line."""
+"""`microgpt train | sample | bench | sweep`: the gist's loop on the command line."""
 
 import argparse
 import json
@@ -7,6 +7,7 @@ import sys
 from .bench import DEFAULT_STEPS, MAX_BENCH_STEPS, MAX_WARMUP
 from .config import TrainConfig, check_cost, check_temperature
 from .errors import ConfigError, DatasetError
+from .lab.cli import add_sweep_parser
 from .trainer import BACKENDS, Trainer, TrainingDiverged
 
 
@@ -220,6 +221,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--json", action="store_true", help="print one JSON object per backend (default: off)"
     )
     b.set_defaults(func=cmd_bench)
+    add_sweep_parser(sub)
     return p
 
 

@@ -6,7 +6,7 @@ from PySide6.QtWidgets import QDockWidget, QMainWindow, QTabBar
 # Left: the two explorers as tabs, full height. Right: the loss above the current
 # example / sampling tabs (Generate brings its tab forward); the lessons are a tab behind the
 # loss (Help → Lessons brings them forward).
-LEFT = ("gradients_pane", "graph_pane", "penguins_pane")
+LEFT = ("gradients_pane", "graph_pane", "penguins_pane", "experiments_pane")
 RIGHT = ("loss_pane", "lessons_pane", "example_pane", "sampling_pane", "runs_pane")
 
 
@@ -23,6 +23,7 @@ def build_docks(win: QMainWindow, panes: dict) -> dict[str, QDockWidget]:
         win.addDockWidget(Qt.RightDockWidgetArea, docks[name], Qt.Vertical)
     win.tabifyDockWidget(docks["gradients_pane"], docks["graph_pane"])
     win.tabifyDockWidget(docks["graph_pane"], docks["penguins_pane"])
+    win.tabifyDockWidget(docks["penguins_pane"], docks["experiments_pane"])
     win.tabifyDockWidget(docks["example_pane"], docks["sampling_pane"])
     win.tabifyDockWidget(docks["sampling_pane"], docks["runs_pane"])
     win.tabifyDockWidget(docks["loss_pane"], docks["lessons_pane"])

@@ -24,6 +24,7 @@ from .controls import build_actions, build_menus
 from .dialogs import Dialogs
 from .docks import StrayTabBars, build_docks, share_space
 from .panes.example import ExamplePane
+from .panes.experiments import ExperimentsPane
 from .panes.gradients import GradientsPane
 from .panes.graph import GraphPane
 from .panes.lessons import LessonsPane
@@ -88,6 +89,7 @@ class MainWindow(QMainWindow):
             "gradients_pane": ("Gradients", GradientsPane(run)),
             "graph_pane": ("Computation graph", GraphPane()),
             "penguins_pane": ("Penguins", PenguinsPane()),
+            "experiments_pane": ("Scale lab", ExperimentsPane()),
             "example_pane": ("Current example", ExamplePane(run)),
             "sampling_pane": ("Sampling", SamplingPane(run)),
             "runs_pane": ("Runs", RunsPane(run)),

@@ -48,6 +48,7 @@ class LessonDriver(QObject):
         run.phase_changed.connect(self._on_run_phase_changed)
         run.sampled.connect(self._on_run_sampled)
         run.reported.connect(self.check)
+        win.panes["experiments_pane"].experiment_finished.connect(self.check)
 
     # --- starting a lesson ------------------------------------------------------------
 

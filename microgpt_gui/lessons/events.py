@@ -66,7 +66,40 @@ def check(done: Done, win, seen: set[str]) -> bool:
         return f"phase {args[0]}" in seen
     if kind == "generated before and after training":
         return LAST_SAMPLE in seen
+    if kind.startswith("lab swept"):
+        sweeps = _lab_sweeps(win, args[0])
+        if kind.endswith("names"):
+            return len({e.specs[0].n_train for e in sweeps}) >= 2
+        return bool(sweeps)
     return False
+
+
+def _lab_sweeps(win, axis: str) -> list:
+    """The scale lab's finished experiments on axis with at least 3 runs that trained."""
+    return [
+        e
+        for e in win.panes["experiments_pane"].experiments
+        if e.axis == axis
+        and e.state == "done"
+        and sum(not r.error for r in e.results.values()) >= 3
+    ]
+
+
+def _lab_moves(win, axis: str, few_and_many: bool) -> list[Move]:
+    """Choose the lab's presets on axis (both widths for few and many names) and Run each."""
+    from microgpt_gui.panes.experiments import form
+
+    pane = win.panes["experiments_pane"]
+    box, run = pane.form.preset, pane.run_button
+    idle = lambda: pane.sweep is None  # noqa: E731
+    chosen = [i for i, p in enumerate(form.PRESETS) if p.axis == axis][: 1 + few_and_many]
+    moves = []
+    for i in chosen:
+        moves += [
+            Move(lambda: box, lambda i=i: box.setCurrentIndex(i), idle),
+            Move(lambda: run, run.click),
+        ]
+    return moves
 
 
 def show_me(done: Done, win, seen: set[str]) -> list[Move]:
@@ -108,6 +141,8 @@ def show_me(done: Done, win, seen: set[str]) -> list[Move]:
         ]
     if kind == "penguins accuracy compared":
         return _penguin_moves(win)
+    if kind.startswith("lab swept"):
+        return _lab_moves(win, args[0], kind.endswith("names"))
     if kind.startswith("phase"):
         phase = win.actions_["step_phase"]
         step = Move(lambda: button(phase), phase.trigger, idle)

@@ -21,17 +21,19 @@ from pathlib import Path
 
 from microgpt.data import assets_dir
 from microgpt.expr import PRESETS, evaluate
+from microgpt.lab import AXES
 from microgpt.penguins import FEATURES, SHORT
 
 MAX_WORDS = 150  # the text of a lesson
 MAX_TASK_WORDS = 40
 MAX_SEEN_WORDS = 60
-TABS = ("example", "graph", "gradients", "loss", "sampling", "penguins")
+TABS = ("example", "graph", "gradients", "loss", "sampling", "penguins", "experiments")
 RUN_SETUPS = ("fresh",)  # run: fresh = a new run at step 0 (the learner is asked first)
 SETUP_KEYS = ("tab", "preset", "select", "run", "penguins", "descent lr")
 TEXT_KEYS = ("title", "task", "done", "seen")
 PHASES = ("forward", "loss", "backward", "update")
 NUMBER = r"(-?\d+(?:\.\d+)?)"
+LAB_AXES = "|".join(AXES)
 # done events: pattern -> what it means (shown when a file names an unknown event)
 DONE = {
     "most surprised card clicked": "the card with the largest loss of the last step is selected",
@@ -42,6 +44,8 @@ DONE = {
     "penguins accuracy compared": "the runs table has flipper alone and flipper + bill length",
     f"phase ({'|'.join(PHASES)})": "phase stepping of a GPT step reached that phase",
     "generated before and after training": "names generated at step 0, then after training",
+    f"lab swept ({LAB_AXES})": "a scale-lab sweep of that setting finished with at least 3 runs",
+    f"lab swept ({LAB_AXES}) on few and many names": "two, on different numbers of names",
 }
 PENGUIN_WORDS = {**{f: f for f in FEATURES}, **{v.replace("_", " "): k for k, v in SHORT.items()}}
 

@@ -1,0 +1,76 @@
+"""Held-out loss against the swept setting, one curve per shown experiment, baselines as lines."""
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+
+from microgpt.lab import AXES
+from microgpt.lab.table import value_text
+
+from ... import theme
+
+BASELINE_PENS = {"uniform": "#999999", "bigram": "#E69F00", "trigram": "#D55E00"}
+EMPTY = "Choose a preset or an axis and its values, then Run"
+
+
+class ExperimentsPlot(pg.PlotWidget):
+    """experiments_plot: curves of final held-out loss; a curve per experiment."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setObjectName("experiments_plot")  # the keyword would be dropped by pyqtgraph
+        self.setBackground("w")
+        self.showGrid(x=True, y=True, alpha=0.3)
+        self.setLabel("left", "held-out loss")
+        self.addLegend(offset=(-10, 10))
+        self.curves: dict[int, pg.PlotDataItem] = {}  # experiment id -> curve
+        self.baselines: dict[str, pg.InfiniteLine] = {}
+        self.empty = pg.TextItem(EMPTY, color=theme.MUTED, anchor=(0.5, 0.5))
+        self.addItem(self.empty)
+        self.empty.setPos(0.5, 0.5)
+
+    def show_experiments(self, experiments, current) -> None:
+        """Curves of the shown experiments on current's axis; current's baselines as lines."""
+        self.clear()  # also empties the legend
+        self.getAxis("bottom").setTicks(None)
+        self.curves, self.baselines = {}, {}
+        if current is None:
+            self.addItem(self.empty)
+            self.setLogMode(x=False)
+            return
+        axis = AXES[current.axis]
+        self.setLogMode(x=axis.log_x)
+        self.setLabel("bottom", axis.label)
+        ticks = set()
+        for e in experiments:
+            if not e.shown or e.axis != current.axis:
+                continue
+            xs, ys = e.points()
+            ticks.update(xs)
+            pen = pg.mkPen(theme.PLOT_PENS[e.id % len(theme.PLOT_PENS)], width=2)
+            self.curves[e.id] = self.plot(
+                xs, ys, pen=pen, symbol="o", symbolBrush=pen.color(), name=e.name
+            )
+        at = lambda x: math.log10(x) if axis.log_x else x  # noqa: E731
+        self.getAxis("bottom").setTicks(
+            [[(at(x), value_text(x)) for x in sorted(ticks)]] if ticks else None
+        )
+        if current.baselines is not None:
+            for name, loss in current.baselines.losses().items():
+                self._baseline(name, loss)
+
+    def _baseline(self, name: str, loss: float) -> None:
+        pen = pg.mkPen(BASELINE_PENS[name], width=1.5, style=Qt.DashLine)
+        below = [(0, 0), (0, 0)] if name == "uniform" else [(0, 1), (0, 1)]  # the top one: inside
+        line = pg.InfiniteLine(
+            pos=loss, angle=0, pen=pen, label=f"{name} {loss:.3f}",
+            labelOpts={"position": 0.02, "color": BASELINE_PENS[name], "anchors": below},
+        )  # fmt: skip
+        self.addItem(line)
+        self.baselines[name] = line
+
+    def y_values(self, experiment_id: int) -> np.ndarray:
+        curve = self.curves.get(experiment_id)
+        return np.array([]) if curve is None else np.asarray(curve.yData)
