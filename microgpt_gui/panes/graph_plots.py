@@ -18,7 +18,8 @@ FONT = {"font-size": "8pt"}
 
 
 def _small_plot(name: str, height: int) -> pg.PlotWidget:
-    plot = pg.PlotWidget(objectName=name)
+    plot = pg.PlotWidget()
+    plot.setObjectName(name)  # PlotWidget(objectName=...) hands it to PlotItem, which drops it
     plot.setFixedHeight(height)
     item = plot.getPlotItem()
     item.setMenuEnabled(False)

@@ -119,7 +119,8 @@ class PenguinsPane(QWidget):
         self.status = QLabel(objectName="penguins_status")
 
     def _build_views(self) -> None:
-        self.scatter = pg.PlotWidget(objectName="penguins_scatter")
+        self.scatter = pg.PlotWidget()
+        self.scatter.setObjectName("penguins_scatter")  # PlotWidget(objectName=) drops it
         self.scatter.setMinimumHeight(200)
         item = self.scatter.getPlotItem()
         item.setMenuEnabled(False)
@@ -140,7 +141,8 @@ class PenguinsPane(QWidget):
         self.y_axis = QComboBox(objectName="penguins_y")
         for box in (self.x_axis, self.y_axis):
             box.currentIndexChanged.connect(self._draw_scatter)
-        self.loss_plot = pg.PlotWidget(objectName="penguins_loss")
+        self.loss_plot = pg.PlotWidget()
+        self.loss_plot.setObjectName("penguins_loss")
         self.loss_plot.setFixedHeight(120)
         self.loss_plot.getPlotItem().setLabel("left", "loss", **{"font-size": "8pt"})
         self.loss_plot.getPlotItem().setMenuEnabled(False)
