@@ -15,6 +15,7 @@ from .. import theme
 from .graph_text import (
     KIND_WORDS,
     fmt,
+    formula,
     leaf_words,
     local_rule,
     name_of,
@@ -113,11 +114,18 @@ def paths_html(g: ExprGraph, i: int) -> str:
         return ""
     x, out = names(g, i)
     paths = chain_paths(g, i)
-    lines = [esc(path_line(g, p.nodes, p.factors, p.product)) for p in paths.shown]
     grad = fmt(g.nodes[i].grad)
     if paths.count == 1:
-        return f"<b>The whole chain:</b> d{out}/d{x} = {lines[0]}"
-    rows = "".join(f"<li>{line}</li>" for line in lines)
+        (path,) = paths.shown
+        if len(path.factors) == 1:  # the output is made from node i in one step
+            made = esc(formula(g, path.nodes[0]))
+            return (
+                f"<b>The whole chain</b> is one link: {out} = {made} uses {x} directly, so "
+                f"d{out}/d{x} is that step's local gradient, <b>{grad}</b>."
+            )
+        line = esc(path_line(g, path.nodes, path.factors, path.product))
+        return f"<b>The whole chain:</b> d{out}/d{x} = {line}"
+    rows = "".join(f"<li>{line}</li>" for line in _path_lines(g, paths.shown))
     more = paths.count - len(paths.shown)
     if more:
         rows += f"<li>+ {more} more paths, together {fmt(paths.rest)}</li>"
@@ -128,6 +136,19 @@ def paths_html(g: ExprGraph, i: int) -> str:
         f"d{out}/d{x} = the sum of the paths = {' + '.join(shares)} = <b>{grad}</b>"
         + ("" if paths.count <= MAX_PATHS else muted(" (all paths counted)"))
     )
+
+
+def _path_lines(g: ExprGraph, shown) -> list[str]:
+    """A line per path; paths through the same boxes (x * x: one per use) are numbered."""
+    lines, seen = [], {}
+    for p in shown:
+        line = esc(path_line(g, p.nodes, p.factors, p.product))
+        same = sum(q.nodes == p.nodes for q in shown)
+        seen[p.nodes] = seen.get(p.nodes, 0) + 1
+        if len(p.factors) == 1:
+            line = f"directly: {line}"
+        lines.append(line + (f" (use {seen[p.nodes]} of {same})" if same > 1 else ""))
+    return lines
 
 
 def chain_html(g: ExprGraph, i: int, walk=None) -> str:
