@@ -6,6 +6,7 @@ back so far); None means both passes are done.
 """
 
 import html
+import math
 import re
 
 from microgpt.explore import MAX_PATHS, chain_paths
@@ -196,15 +197,42 @@ def chain_html(g: ExprGraph, i: int, walk=None) -> str:
     return head + f"Sum: {total} = <b>{fmt(g.nodes[i].grad)}</b>, the gradient of {x}."
 
 
+def step_h(text: str, x: float, name: str) -> tuple[float, str]:
+    """The step h typed for the check, and '' or why it cannot be used (plain text)."""
+    typed = text.strip()
+    shown = typed if len(typed) <= 24 else typed[:23] + "…"
+    ask = "type a small positive number, such as 1e-4."
+    try:
+        h = float(typed)
+    except ValueError:
+        return math.nan, f"h must be a number: {ask}"
+    if math.isnan(h):
+        return h, f"h is not a number (nan): {ask}"
+    if math.isinf(h):
+        return h, f"h cannot be infinite: {ask}"
+    if h == 0 and re.search(r"[1-9]", typed.lower().partition("e")[0]):
+        return h, f"{shown} is too small for a float (below about 5e-324 it is 0): {ask}"
+    if h <= 0:
+        return h, f"h must be positive (the check moves {name} by +h and −h): {ask}"
+    if not (math.isfinite(x + h) and math.isfinite(x - h) and math.isfinite(2 * h)):
+        return h, f"h = {h:g} is too large: {name} ± h is beyond the largest float (~1.8e308)."
+    if x + h == x and x - h == x:
+        return h, (
+            f"h = {h:g} is too small to move {name} = {fmt(x)} at all ({name} + h rounds back "
+            f"to {name}): type a larger h."
+        )
+    return h, ""
+
+
 def check_html(g: ExprGraph, i: int, h_text: str) -> str:
     x, out = names(g, i)
+    h, why = step_h(h_text, g.nodes[i].data, name_of(g, i))
+    if why:
+        return f"<b>Check by experiment</b>: {esc(why)}"
     try:
-        h = float(h_text)
         fd = g.finite_difference(i, h)
     except ExprError as exc:
         return f"<b>Check by experiment</b> failed: {esc(str(exc))}"
-    except ValueError:
-        return "<b>Check by experiment</b>: type a positive step h."
     grad = g.nodes[i].grad
     return (
         f"<b>Check by experiment:</b> move {x} by ±h and watch {out}: "
