@@ -157,6 +157,9 @@ class NodeInspector(QWidget):
         for w in (self.slider, self.spin):
             w.setEnabled(leaf)
         if not leaf:
+            self.spin.blockSignals(True)
+            self.spin.clear()  # not the value of the leaf shown before
+            self.spin.blockSignals(False)
             kids = " and ".join(name_of(g, a) for a in step.args)
             self.nudge_text.setText(
                 f"{explain.esc(name_of(g, i))} is computed from {explain.esc(kids)}: "

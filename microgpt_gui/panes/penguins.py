@@ -279,10 +279,7 @@ class PenguinsPane(QWidget):
     def _on_hidden_changed(self, value: int) -> None:
         if value == 1:  # one hidden neuron is not offered: none or 2..16
             self.hidden.setValue(2 if self._last_hidden == 0 else 0)
-            self.status.setText(
-                "One hidden neuron is not offered (none, or 2 to 16): the box skipped it. "
-                "Press Reset to train a model with this many hidden neurons."
-            )
+            self.status.setText("One hidden neuron is not offered: none, or 2 to 16.")
             return
         self._last_hidden = value
         self.status.setText("Press Reset to train a model with this many hidden neurons.")
@@ -425,7 +422,7 @@ class PenguinsPane(QWidget):
         row = int(spots[0].data())
         self._clicked = (row, rows)
         p = self.penguins[row]
-        others = f", one of {len(rows)} penguins under the cursor" if len(rows) > 1 else ""
+        others = f", 1 of {len(rows)} under the cursor" if len(rows) > 1 else ""
         self.status.setText(f"Penguin {row} ({p.species}){others}: its loss is in the graph pane.")
         self._send(("follow", row))
 

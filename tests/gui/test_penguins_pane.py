@@ -189,7 +189,7 @@ def test_a_click_on_overlapping_dots_follows_one_and_says_how_many(win, qtbot, i
     assert source.startswith(f"# penguin {rows[0]} is one of {len(rows)} penguins under the")
     assert f"\n# penguin {rows[0]} (line" in source  # the program of the topmost one
     assert f"Penguin {rows[0]} (" in pane.status.text()
-    assert f"one of {len(rows)} penguins under the cursor" in pane.status.text()
+    assert f"1 of {len(rows)} under the cursor" in pane.status.text()
     assert win.graph.source() == source and win.graph.graph.output.label == "loss"
 
 
