@@ -119,7 +119,7 @@ class PenguinsPane(QWidget):
         self.reset_button = QPushButton("Reset", objectName="penguins_reset")
         self.reset_button.setToolTip("A new, untrained model with the inputs ticked above (R)")
         self.reset_button.clicked.connect(self.reset)
-        self.status = QLabel(objectName="penguins_status")
+        self.status = QLabel(objectName="penguins_status", wordWrap=True)  # never widens the pane
 
     def _build_views(self) -> None:
         self.scatter = pg.PlotWidget()

@@ -185,7 +185,9 @@ def test_a_click_on_overlapping_dots_follows_one_and_says_how_many(win, qtbot, i
         qtbot.waitUntil(lambda f=f: f in pane.data.features, timeout=10000)
     item, spot = crowded(pane, 2)
     rows = under(pane, item, spot)
+    narrowest = pane.minimumSizeHint().width()
     source = click_dot(qtbot, pane, item, spot)
+    assert pane.minimumSizeHint().width() <= narrowest  # the status wraps, never widens it
     assert source.startswith(f"# penguin {rows[0]} is one of {len(rows)} penguins under the")
     assert f"\n# penguin {rows[0]} (line" in source  # the program of the topmost one
     assert f"Penguin {rows[0]} (" in pane.status.text()
