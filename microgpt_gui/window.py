@@ -102,6 +102,7 @@ class MainWindow(QMainWindow):
         panes["gradients_pane"][1].inspector.trace_requested.connect(self.trace)
         panes["graph_pane"][1].trace.expand.connect(self.send)
         self.run.traced.connect(panes["graph_pane"][1].trace.show_answer)
+        self.run.reset.connect(panes["graph_pane"][1].drop_trace)
         panes["penguins_pane"][1].follow.connect(self._on_penguins_follow)
         return {name: w for name, (_, w) in panes.items()}
 

@@ -91,7 +91,8 @@ class DistributionView(QWidget):
         self.text = QLabel(EMPTY_TEXT, objectName="distribution_text", wordWrap=True)
         self.text.setTextFormat(pg.QtCore.Qt.PlainText)  # it quotes characters of the data
         self.text.setMinimumWidth(100)
-        self.plot = pg.PlotWidget(objectName="distribution_plot")
+        self.plot = pg.PlotWidget()
+        self.plot.setObjectName("distribution_plot")  # PlotWidget(objectName=) drops it
         self.plot.setMinimumHeight(110)
         self.plot.setMouseEnabled(x=False, y=False)
         item = self.plot.getPlotItem()

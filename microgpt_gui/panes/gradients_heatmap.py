@@ -85,6 +85,7 @@ class MatrixHeatmap(QWidget):
             wordWrap=True,
         )
         self.plot = StillPlot()
+        self.plot.setObjectName(f"heatmap_{spec.name}_plot")
         self.plot.setFixedHeight(body_height(spec) + CHROME_PX)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 6, 0, 0)

@@ -146,6 +146,20 @@ class GraphPane(QWidget):
     def show_expression(self) -> None:
         self.pages.setCurrentIndex(0)
 
+    def drop_trace(self, *_) -> None:
+        """The run changed (a new, reset or loaded run, or a move in time; the worker forgot
+        the trace too): a trace of the old one goes, and the expression comes back."""
+        label, step = self.trace.param, self.trace.step
+        if not label:
+            return
+        self.trace.forget()
+        if self.pages.currentWidget() is self.trace:
+            self.show_expression()
+            self._say(
+                f"The trace of {label} at step {step} was of a run that has changed (reset, "
+                "loaded or moved in time). Trace a heatmap cell again for this run's."
+            )
+
     # --- building ---------------------------------------------------------------------
 
     def load_preset(self, name: str) -> bool:

@@ -6,6 +6,7 @@ back so far); None means both passes are done.
 """
 
 import html
+import math
 import re
 
 from microgpt.explore import MAX_PATHS, chain_paths
@@ -15,6 +16,7 @@ from .. import theme
 from .graph_text import (
     KIND_WORDS,
     fmt,
+    formula,
     leaf_words,
     local_rule,
     name_of,
@@ -113,11 +115,18 @@ def paths_html(g: ExprGraph, i: int) -> str:
         return ""
     x, out = names(g, i)
     paths = chain_paths(g, i)
-    lines = [esc(path_line(g, p.nodes, p.factors, p.product)) for p in paths.shown]
     grad = fmt(g.nodes[i].grad)
     if paths.count == 1:
-        return f"<b>The whole chain:</b> d{out}/d{x} = {lines[0]}"
-    rows = "".join(f"<li>{line}</li>" for line in lines)
+        (path,) = paths.shown
+        if len(path.factors) == 1:  # the output is made from node i in one step
+            made = esc(formula(g, path.nodes[0]))
+            return (
+                f"<b>The whole chain</b> is one link: {out} = {made} uses {x} directly, so "
+                f"d{out}/d{x} is that step's local gradient, <b>{grad}</b>."
+            )
+        line = esc(path_line(g, path.nodes, path.factors, path.product))
+        return f"<b>The whole chain:</b> d{out}/d{x} = {line}"
+    rows = "".join(f"<li>{line}</li>" for line in _path_lines(g, paths.shown))
     more = paths.count - len(paths.shown)
     if more:
         rows += f"<li>+ {more} more paths, together {fmt(paths.rest)}</li>"
@@ -128,6 +137,19 @@ def paths_html(g: ExprGraph, i: int) -> str:
         f"d{out}/d{x} = the sum of the paths = {' + '.join(shares)} = <b>{grad}</b>"
         + ("" if paths.count <= MAX_PATHS else muted(" (all paths counted)"))
     )
+
+
+def _path_lines(g: ExprGraph, shown) -> list[str]:
+    """A line per path; paths through the same boxes (x * x: one per use) are numbered."""
+    lines, seen = [], {}
+    for p in shown:
+        line = esc(path_line(g, p.nodes, p.factors, p.product))
+        same = sum(q.nodes == p.nodes for q in shown)
+        seen[p.nodes] = seen.get(p.nodes, 0) + 1
+        if len(p.factors) == 1:
+            line = f"directly: {line}"
+        lines.append(line + (f" (use {seen[p.nodes]} of {same})" if same > 1 else ""))
+    return lines
 
 
 def chain_html(g: ExprGraph, i: int, walk=None) -> str:
@@ -175,15 +197,42 @@ def chain_html(g: ExprGraph, i: int, walk=None) -> str:
     return head + f"Sum: {total} = <b>{fmt(g.nodes[i].grad)}</b>, the gradient of {x}."
 
 
+def step_h(text: str, x: float, name: str) -> tuple[float, str]:
+    """The step h typed for the check, and '' or why it cannot be used (plain text)."""
+    typed = text.strip()
+    shown = typed if len(typed) <= 24 else typed[:23] + "…"
+    ask = "type a small positive number, such as 1e-4."
+    try:
+        h = float(typed)
+    except ValueError:
+        return math.nan, f"h must be a number: {ask}"
+    if math.isnan(h):
+        return h, f"h is not a number (nan): {ask}"
+    if math.isinf(h):
+        return h, f"h cannot be infinite: {ask}"
+    if h == 0 and re.search(r"[1-9]", typed.lower().partition("e")[0]):
+        return h, f"{shown} is too small for a float (below about 5e-324 it is 0): {ask}"
+    if h <= 0:
+        return h, f"h must be positive (the check moves {name} by +h and −h): {ask}"
+    if not (math.isfinite(x + h) and math.isfinite(x - h) and math.isfinite(2 * h)):
+        return h, f"h = {h:g} is too large: {name} ± h is beyond the largest float (~1.8e308)."
+    if x + h == x and x - h == x:
+        return h, (
+            f"h = {h:g} is too small to move {name} = {fmt(x)} at all ({name} + h rounds back "
+            f"to {name}): type a larger h."
+        )
+    return h, ""
+
+
 def check_html(g: ExprGraph, i: int, h_text: str) -> str:
     x, out = names(g, i)
+    h, why = step_h(h_text, g.nodes[i].data, name_of(g, i))
+    if why:
+        return f"<b>Check by experiment</b>: {esc(why)}"
     try:
-        h = float(h_text)
         fd = g.finite_difference(i, h)
     except ExprError as exc:
         return f"<b>Check by experiment</b> failed: {esc(str(exc))}"
-    except ValueError:
-        return "<b>Check by experiment</b>: type a positive step h."
     grad = g.nodes[i].grad
     return (
         f"<b>Check by experiment:</b> move {x} by ±h and watch {out}: "

@@ -1,8 +1,9 @@
 """NodeInspector: one node's value and gradient, explained in sentences with the numbers,
 with the curve whose slope the gradient is, and a nudge for leaves."""
 
+import sys
+
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QDoubleValidator
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
@@ -19,7 +20,7 @@ from microgpt.expr import ExprGraph
 
 from . import graph_explain as explain
 from .graph_plots import FunctionPlot
-from .graph_text import name_of
+from .graph_text import fmt, name_of
 
 EMPTY_TEXT = (
     "Click a box in the graph (or use the arrow keys) to see why its gradient is what it is."
@@ -55,7 +56,7 @@ class NodeInspector(QWidget):
         self.h_box = QComboBox(objectName="inspector_h", editable=True)
         self.h_box.addItems(H_CHOICES)
         self.h_box.setCurrentText("1e-4")
-        self.h_box.setValidator(QDoubleValidator(1e-12, 10.0, 12, self))
+        self.h_box.lineEdit().setMaxLength(64)  # any text gets a message; no validator eats keys
         self.h_box.setToolTip("The step h of the finite-difference check")
         self.h_box.currentTextChanged.connect(self._on_h_changed)
         self.slider = QSlider(Qt.Horizontal, objectName="nudge_slider")
@@ -156,6 +157,9 @@ class NodeInspector(QWidget):
         for w in (self.slider, self.spin):
             w.setEnabled(leaf)
         if not leaf:
+            self.spin.blockSignals(True)
+            self.spin.clear()  # not the value of the leaf shown before
+            self.spin.blockSignals(False)
             kids = " and ".join(name_of(g, a) for a in step.args)
             self.nudge_text.setText(
                 f"{explain.esc(name_of(g, i))} is computed from {explain.esc(kids)}: "
@@ -164,21 +168,32 @@ class NodeInspector(QWidget):
             )
             return
         value = g.nodes[i].data
+        held = abs(value) <= self.spin.maximum()  # else the box would show its limit instead
+        self.spin.setEnabled(held)
+        self.spin.setToolTip(
+            ""
+            if held
+            else f"{fmt(value)} is beyond this box's ±{self.spin.maximum():,.0f}: "
+            "drag the slider, or write the number in the program"
+        )
+        t = (value - step.const) / self._span() * SLIDER_STEPS  # ±inf when it overflows
         self.spin.blockSignals(True)
         self.slider.blockSignals(True)
         self.spin.setValue(value)
-        self.slider.setValue(round((value - step.const) / self._span() * SLIDER_STEPS))
+        self.slider.setValue(round(min(max(t, -SLIDER_STEPS), SLIDER_STEPS)))
         self.spin.blockSignals(False)
         self.slider.blockSignals(False)
         self.nudge_text.setText(explain.nudge_html(g, i, self._nudged))
 
     def _span(self) -> float:
-        return 2 * max(1.0, abs(self.graph.steps[self.index].const))
+        """How far the slider's ends are from the value written (finite for any value)."""
+        return min(2 * max(1.0, abs(self.graph.steps[self.index].const)), sys.float_info.max)
 
     def _on_slider_changed(self, t: int) -> None:
         if self.graph is not None and self.index is not None:
             x = self.graph.steps[self.index].const + t / SLIDER_STEPS * self._span()
-            self.nudged.emit(self.index, x)
+            top = sys.float_info.max  # 1e308 + 1.8e308 is inf: the slider's end is the largest
+            self.nudged.emit(self.index, min(max(x, -top), top))
 
     def _on_spin_changed(self, x: float) -> None:
         if self.graph is not None and self.index is not None:

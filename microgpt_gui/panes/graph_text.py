@@ -141,8 +141,11 @@ def signed(x: float) -> str:
 
 
 def path_line(graph: ExprGraph, nodes: tuple[int, ...], factors, product: float) -> str:
-    """One chain-rule path: 'dL/dg · dg/dh · dh/dx = 1.130 × 0.6809 × 1.600 = 1.231'."""
+    """One chain-rule path: 'dL/dg · dg/dh · dh/dx = 1.130 × 0.6809 × 1.600 = 1.231', or
+    of one link, its local gradient: 'dy/dx = 3.000'."""
     names = " · ".join(derivative(graph, a, b) for a, b in zip(nodes, nodes[1:]))
+    if len(factors) == 1:
+        return f"{names} = {fmt(product)}"
     numbers = " × ".join(signed(f) for f in factors)
     return f"{names} = {numbers} = {fmt(product)}"
 

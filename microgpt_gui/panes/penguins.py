@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from microgpt.expr import MAX_SOURCE
 from microgpt.penguins import FEATURES, NUMERIC, SHORT, SPECIES, completeness, load_penguins
 
 from .. import theme
@@ -63,6 +64,7 @@ class PenguinsPane(QWidget):
         self.training = False
         self._run_row: int | None = None  # this run's row in the runs table
         self.built_hidden = 0
+        self._clicked: tuple[int, list[int]] = (-1, [])  # the followed penguin, all under it
         self._build_inputs()
         self._build_views()
         self._layout()
@@ -98,6 +100,7 @@ class PenguinsPane(QWidget):
         row.addStretch(1)
         self.hidden = QSpinBox(objectName="penguins_hidden", minimum=0, maximum=16, value=0)
         self.hidden.setSpecialValueText("none")
+        self.hidden.setKeyboardTracking(False)  # typing 12 is not a 1 (skipped to 2), then 22
         self.hidden.setToolTip(
             "Hidden tanh neurons: none = softmax regression (one neuron per species), "
             "or 2 to 16 neurons between the inputs and the output"
@@ -112,14 +115,15 @@ class PenguinsPane(QWidget):
         self.train.clicked.connect(self.toggle_training)
         self.step = QPushButton("Step", objectName="penguins_step")
         self.step.setToolTip("One step of gradient descent over every training penguin (S, Right)")
-        self.step.clicked.connect(lambda: self._send(("train", 1)))
+        self.step.clicked.connect(lambda: self._train(1))
         self.reset_button = QPushButton("Reset", objectName="penguins_reset")
         self.reset_button.setToolTip("A new, untrained model with the inputs ticked above (R)")
         self.reset_button.clicked.connect(self.reset)
-        self.status = QLabel(objectName="penguins_status")
+        self.status = QLabel(objectName="penguins_status", wordWrap=True)  # never widens the pane
 
     def _build_views(self) -> None:
-        self.scatter = pg.PlotWidget(objectName="penguins_scatter")
+        self.scatter = pg.PlotWidget()
+        self.scatter.setObjectName("penguins_scatter")  # PlotWidget(objectName=) drops it
         self.scatter.setMinimumHeight(200)
         item = self.scatter.getPlotItem()
         item.setMenuEnabled(False)
@@ -140,7 +144,8 @@ class PenguinsPane(QWidget):
         self.y_axis = QComboBox(objectName="penguins_y")
         for box in (self.x_axis, self.y_axis):
             box.currentIndexChanged.connect(self._draw_scatter)
-        self.loss_plot = pg.PlotWidget(objectName="penguins_loss")
+        self.loss_plot = pg.PlotWidget()
+        self.loss_plot.setObjectName("penguins_loss")
         self.loss_plot.setFixedHeight(120)
         self.loss_plot.getPlotItem().setLabel("left", "loss", **{"font-size": "8pt"})
         self.loss_plot.getPlotItem().setMenuEnabled(False)
@@ -212,6 +217,7 @@ class PenguinsPane(QWidget):
         if not features:
             self.status.setText("Tick at least one input.")
             return
+        self.hidden.interpretText()  # a size typed but not yet entered counts
         self.worker.stop_flag = True
         self.built_hidden = self.hidden.value()
         self._send(("build", features, self.built_hidden))
@@ -220,7 +226,15 @@ class PenguinsPane(QWidget):
         if self.training:
             self.worker.stop_flag = True
         else:
-            self._send(("train", TRAIN_STEPS))
+            self._train(TRAIN_STEPS)
+
+    def _train(self, n: int) -> None:
+        """n steps of the model on screen; none while no input is ticked (the model on screen
+        has inputs the boxes no longer show)."""
+        if not self.chosen():
+            self.status.setText("Tick at least one input, then press Reset: nothing was trained.")
+            return
+        self._send(("train", n))
 
     def eventFilter(self, watched, event) -> bool:
         """Space, S / Right and R do here what they do for the GPT, while the focus is in
@@ -265,6 +279,7 @@ class PenguinsPane(QWidget):
     def _on_hidden_changed(self, value: int) -> None:
         if value == 1:  # one hidden neuron is not offered: none or 2..16
             self.hidden.setValue(2 if self._last_hidden == 0 else 0)
+            self.status.setText("One hidden neuron is not offered: none, or 2 to 16.")
             return
         self._last_hidden = value
         self.status.setText("Press Reset to train a model with this many hidden neurons.")
@@ -305,7 +320,16 @@ class PenguinsPane(QWidget):
             self._record_run()
 
     def _on_worker_followed(self, graph) -> None:
-        self.follow.emit(graph.source)
+        row, rows = self._clicked
+        source = graph.source
+        if graph.row == row and len(rows) > 1:  # say so in the program the graph pane shows
+            shown = ", ".join(map(str, rows[:6])) + (", ..." if len(rows) > 6 else "")
+            note = (
+                f"# penguin {row} is one of {len(rows)} penguins under the click ({shown}); "
+                "zoom in on the scatter (wheel) to pick another\n"
+            )
+            source = note + source if len(note + source) <= MAX_SOURCE else source
+        self.follow.emit(source)
 
     def _on_worker_failed(self, message: str) -> None:
         self.status.setText(message)
@@ -389,9 +413,27 @@ class PenguinsPane(QWidget):
         values = ", ".join(f"{label_of(f)} {getattr(p, f)}" for f in self.data.features)
         return f"penguin {p.row}: {p.species}, {values}. Click: its loss as a graph"
 
-    def _on_points_clicked(self, _item, spots, *_) -> None:
-        if spots:
-            self._send(("follow", int(spots[0].data())))
+    def _on_points_clicked(self, _item, spots, event) -> None:
+        """Follow the topmost penguin under the click. pyqtgraph hands the clicked item's
+        spots there as a numpy array, topmost first; dots of other species may lie there too."""
+        if len(spots) == 0:
+            return
+        rows = self.rows_at(event.scenePos())
+        row = int(spots[0].data())
+        self._clicked = (row, rows)
+        p = self.penguins[row]
+        others = f", 1 of {len(rows)} under the cursor" if len(rows) > 1 else ""
+        self.status.setText(f"Penguin {row} ({p.species}){others}: its loss is in the graph pane.")
+        self._send(("follow", row))
+
+    def rows_at(self, scene_pos) -> list[int]:
+        """Every penguin whose dot is at a scene position, topmost first."""
+        dots = [p for p in self.points if isinstance(p, pg.ScatterPlotItem)]
+        return [
+            int(spot.data())
+            for item in reversed(dots)  # the last species added is drawn on top
+            for spot in item.pointsAt(item.mapFromScene(scene_pos))
+        ]
 
     def _show_regions(self, frame) -> None:
         on = frame.grid is not None and self.x_axis.currentData() == self.data.features[0]

@@ -418,6 +418,13 @@ class TracePanel(QWidget):
         self.title.setText(f"Tracing {label} to the loss (step {step})…")
         self.explain.setText("")
 
+    def forget(self) -> None:
+        """The run the trace came from is gone (reset, loaded, moved in time): empty."""
+        self.view.clear()
+        self.trace, self.param, self.heatmap_grad = 0, "", None
+        self.title.setText("No trace: click a Gradients heatmap cell and press Trace to the loss.")
+        self.explain.setText("")
+
     def show_answer(self, answer) -> None:
         if answer.error:
             self.title.setText(f"Trace of {self.param}: {answer.error}")

@@ -206,6 +206,36 @@ def test_the_whole_chain_is_one_line_with_numbers(qtbot, pane):
     assert expected in plain(pane.inspector.paths)
 
 
+def test_a_chain_of_one_link_says_so_without_repeating_itself(qtbot, pane):
+    """y = 3x printed 'The whole chain: dy/dx = dy/dx = 3.000 = 3.000'."""
+    g = pane.graph  # y = 3x, x selected
+    text = plain(pane.inspector.paths)
+    assert text == (
+        "The whole chain is one link: y = 3 × x uses x directly, so dy/dx is that step's "
+        f"local gradient, {fmt(g.nodes[index_of(g, 'x')].grad)}."
+    )
+    pane.set_source("x = 2.0\ny = x * x\n")  # two one-link paths, one per use of x
+    click_node(qtbot, pane.view, 0)
+    text = plain(pane.inspector.paths)
+    assert "directly: dy/dx = 2.000 (use 1 of 2)" in text
+    assert "directly: dy/dx = 2.000 (use 2 of 2)" in text
+
+
+# 'dy/dx = dy/dx', '3.000 = 3.000' (but not '1.000 × 3.000 = 3.000', a product)
+REPEAT = re.compile(r"(?<![×·+−] )(?<!\S)(\S+) = \1(?![^\s.,)])")
+
+
+@pytest.mark.parametrize("preset", [name for name, _ in PRESETS])
+def test_no_chain_says_the_same_thing_twice(qtbot, pane, preset):
+    pane.load_preset(preset)
+    g = pane.graph
+    for i in range(len(g.nodes) - 1):
+        click_node(qtbot, pane.view, i)
+        text = plain(pane.inspector.paths)
+        assert fmt(g.nodes[i].grad) in text
+        assert not REPEAT.search(text), (name_of(g, i), text)
+
+
 def test_a_weight_used_twice_shows_two_terms_and_their_sum(qtbot, pane):
     pane.load_preset("one weight used twice")
     g = pane.graph

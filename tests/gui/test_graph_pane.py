@@ -133,10 +133,13 @@ def test_nudge_slider_and_undo(qtbot, pane):
 
 
 def test_intermediate_nodes_cannot_be_nudged(qtbot, pane):
+    click_node(qtbot, pane.view, 0)  # a leaf: its value in the nudge box
+    assert pane.inspector.spin.text() == pane.inspector.spin.textFromValue(pane.graph.nodes[0].data)
     e = [v.label for v in pane.graph.nodes].index("e")
     click_node(qtbot, pane.view, e)
     assert not pane.inspector.slider.isEnabled()
     assert "nudge a leaf" in plain(pane.inspector.nudge_text)
+    assert pane.inspector.spin.text() == ""  # not the leaf's value from before
 
 
 def test_bad_expression_shows_line_and_column_and_keeps_the_graph(qtbot, pane):

@@ -23,6 +23,39 @@ def trained(qtbot, pane, steps: int = 1) -> None:
         )
 
 
+def dots(pane) -> list:
+    return [p for p in pane.points if hasattr(p, "points")]
+
+
+def pixel(pane, item, spot):
+    """The pixel of the scatter's viewport at `spot`'s centre."""
+    return pane.scatter.mapFromScene(item.mapToScene(spot.pos()))
+
+
+def under(pane, item, spot) -> list[int]:
+    """The penguins whose dots lie under that pixel, of every species, topmost first (the
+    last species drawn is on top; pointsAt lists an item's topmost first)."""
+    scene = pane.scatter.mapToScene(pixel(pane, item, spot))
+    rows = [[int(s.data()) for s in d.pointsAt(d.mapFromScene(scene))] for d in dots(pane)]
+    return [r for species in reversed(rows) for r in species]
+
+
+def click_dot(qtbot, pane, item, spot) -> str:
+    """A real left click on the scatter at `spot`'s pixel; the program the pane follows."""
+    with qtbot.waitSignal(pane.follow, timeout=10000) as blocker:
+        qtbot.mouseClick(pane.scatter.viewport(), Qt.LeftButton, pos=pixel(pane, item, spot))
+    return blocker.args[0]
+
+
+def crowded(pane, at_least: int):
+    """A dot with at least that many penguins under its centre."""
+    for item in dots(pane):
+        for spot in item.points():
+            if len(under(pane, item, spot)) >= at_least:
+                return item, spot
+    raise AssertionError(f"no {at_least} dots overlap")
+
+
 @pytest.fixture
 def win(make_window):
     win = make_window(backend="numpy")
@@ -104,11 +137,12 @@ def test_following_a_penguin_shows_its_loss_in_the_graph_pane(win, qtbot):
     pane.boxes["bill_length_mm"].setChecked(True)
     pane.reset()
     qtbot.waitUntil(lambda: pane.data.features == ("bill_length_mm", "flipper_length_mm"))
-    points = pane.points[0]
-    spot = points.points()[0]
-    with qtbot.waitSignal(pane.follow, timeout=10000) as blocker:
-        pane._on_points_clicked(points, [spot])
-    source = blocker.args[0]
+    lone = next((d, s) for d in dots(pane) for s in d.points() if len(under(pane, d, s)) == 1)
+    source = click_dot(qtbot, pane, *lone)
+    spot = lone[1]
+    assert " penguins under the click" not in source
+    assert f"Penguin {spot.data()} (" in pane.status.text()
+    assert "under the cursor" not in pane.status.text()
     assert win.graph.source() == source and win.graph.graph is not None
     assert win.graph.graph.output.data == pytest.approx(evaluate(source).output.data)
     assert win.graph.graph.nodes[win.graph.view.selected].label == "loss"
@@ -128,15 +162,37 @@ def test_one_feature_shows_histograms_and_a_dot_per_penguin_to_follow(win, qtbot
     pane = win.penguins
     qtbot.waitUntil(lambda: pane.data is not None, timeout=10000)
     bars = [p for p in pane.points if not hasattr(p, "points")]
-    dots = [p for p in pane.points if hasattr(p, "points")]
-    assert len(bars) == 3 and len(dots) == 3  # a histogram and a row of dots per species
-    assert sum(len(d.points()) for d in dots) == len(pane.data.rows)
-    assert all(spot.pos().y() < 0 for d in dots for spot in d.points())  # under the bars
-    spot = dots[1].points()[0]
+    rows_of = dots(pane)
+    assert len(bars) == 3 and len(rows_of) == 3  # a histogram and a row of dots per species
+    assert sum(len(d.points()) for d in rows_of) == len(pane.data.rows)
+    assert all(spot.pos().y() < 0 for d in rows_of for spot in d.points())  # under the bars
+    spot = rows_of[1].points()[0]
     assert pane.penguins[spot.data()].species == "Chinstrap"
-    with qtbot.waitSignal(pane.follow, timeout=10000) as blocker:
-        pane._on_points_clicked(dots[1], [spot])
-    assert f"penguin {spot.data()}" in blocker.args[0]
+    rows = under(pane, rows_of[1], spot)
+    source = click_dot(qtbot, pane, rows_of[1], spot)
+    assert f"penguin {rows[0]} " in source and pane.penguins[rows[0]].species == "Chinstrap"
+
+
+@pytest.mark.parametrize("inputs", [(), ("bill_length_mm",)])
+def test_a_click_on_overlapping_dots_follows_one_and_says_how_many(win, qtbot, inputs):
+    """pyqtgraph hands the clicked spots as a numpy array (`if spots:` raised on two or more);
+    the topmost is followed, and the status and the program say how many were there."""
+    pane = win.penguins
+    qtbot.waitUntil(lambda: pane.data is not None, timeout=10000)
+    for f in inputs:
+        pane.boxes[f].setChecked(True)
+        qtbot.mouseClick(pane.reset_button, Qt.LeftButton)
+        qtbot.waitUntil(lambda f=f: f in pane.data.features, timeout=10000)
+    item, spot = crowded(pane, 2)
+    rows = under(pane, item, spot)
+    narrowest = pane.minimumSizeHint().width()
+    source = click_dot(qtbot, pane, item, spot)
+    assert pane.minimumSizeHint().width() <= narrowest  # the status wraps, never widens it
+    assert source.startswith(f"# penguin {rows[0]} is one of {len(rows)} penguins under the")
+    assert f"\n# penguin {rows[0]} (line" in source  # the program of the topmost one
+    assert f"Penguin {rows[0]} (" in pane.status.text()
+    assert f"1 of {len(rows)} under the cursor" in pane.status.text()
+    assert win.graph.source() == source and win.graph.graph.output.label == "loss"
 
 
 def test_the_gpts_keys_drive_the_pane_while_it_has_the_focus(win, qtbot):
@@ -155,3 +211,35 @@ def test_the_gpts_keys_drive_the_pane_while_it_has_the_focus(win, qtbot):
     pane.hidden.setFocus()  # the hidden-size box keeps its keys for typing
     qtbot.keyClick(pane.hidden, Qt.Key_R)
     assert pane.run == 2 and pane.hidden.value() == 0
+
+
+def test_the_hidden_size_can_be_typed_from_10_to_16(win, qtbot):
+    """Typing 12 went 1 -> skipped to 2 -> 22 -> 16 (the skip of 1 acted on each keystroke)."""
+    pane = win.penguins
+    qtbot.waitUntil(lambda: pane.data is not None, timeout=10000)
+    for typed, run in (("12", 2), ("16", 3)):
+        pane.hidden.lineEdit().selectAll()
+        qtbot.keyClicks(pane.hidden, typed)
+        qtbot.mouseClick(pane.reset_button, Qt.LeftButton)  # not entered: Reset takes it
+        qtbot.waitUntil(lambda run=run: pane.run == run, timeout=10000)
+        assert pane.hidden.value() == int(typed) and pane.built_hidden == int(typed)
+    trained(qtbot, pane, 1)
+    assert pane.losses and np.isfinite(pane.losses[-1])
+    pane.hidden.lineEdit().selectAll()
+    qtbot.keyClicks(pane.hidden, "1")
+    qtbot.keyClick(pane.hidden, Qt.Key_Return)
+    assert pane.hidden.value() in (0, 2) and "One hidden neuron is not offered" in (
+        pane.status.text()
+    )
+
+
+@pytest.mark.parametrize("button", ["train", "step"])
+def test_train_or_step_with_no_input_ticked_says_so_and_trains_nothing(win, qtbot, button):
+    pane = win.penguins
+    qtbot.waitUntil(lambda: pane.data is not None, timeout=10000)
+    pane.boxes["flipper_length_mm"].setChecked(False)
+    qtbot.mouseClick(getattr(pane, button), Qt.LeftButton)
+    assert pane.status.text().startswith("Tick at least one input")
+    pane.boxes["flipper_length_mm"].setChecked(True)
+    trained(qtbot, pane, 1)  # the worker's queue is in order: a Train sent above came first
+    assert len(pane.losses) == 1

@@ -148,3 +148,22 @@ def test_a_parameter_the_step_did_not_use_says_why(make_window, qtbot):
     assert answer.note in win.graph.trace.title.text()
     view = win.graph.trace.view
     assert list(view.shown) == [view.root] and view.shown[view.root].grad == 0.0
+
+
+@pytest.mark.parametrize("change", ["reset", "back in time"])
+def test_a_trace_of_a_run_that_changed_is_dropped(make_window, qtbot, change):
+    """After Reset the pane still showed 'Trace of lm_head['a'][3], step 2' of a gone run."""
+    win = stepped(make_window, qtbot)
+    with qtbot.waitSignal(win.run.reported, timeout=10000):
+        win.step()
+    name, row, col = cell_of(win.run.latest, "lm_head")
+    assert not trace(qtbot, win, name, row, col).error
+    pane = win.graph
+    assert pane.pages.currentWidget() is pane.trace and "step 2" in pane.trace.title.text()
+    action = win.actions_["reset" if change == "reset" else "step_back"]
+    with qtbot.waitSignal(win.run.reset, timeout=10000):
+        action.trigger()
+    assert pane.pages.currentWidget() is not pane.trace
+    assert "was of a run that has changed" in pane.status.text() and "step 2" in pane.status.text()
+    assert pane.trace.title.text().startswith("No trace") and not pane.trace.view.shown
+    assert pane.graph is not None and pane.editor.presets.currentText() == "y = 3x"
