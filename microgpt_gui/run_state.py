@@ -66,7 +66,7 @@ class RunState(QObject):
         self.playing = False
         self.speed: float | None = DEFAULT_SPEED
         self.backend = ""
-        self.steps_per_s: float | None = None
+        self.steps_per_s: float | None = None  # achieved by the current or last Play
         self._gate = gate  # threading.Event the worker waits on between steps; cleared to draw
         self._arrived: list[StepPoints] = []  # points since the last frame
         self._pending: StepReport | None = None
@@ -199,13 +199,12 @@ class RunState(QObject):
         if self._closed:
             return
         self.playing = playing
-        if not playing:
+        if playing:
+            self.steps_per_s = None  # measured afresh: the pace may have changed
+        else:  # steps_per_s stays the rate this play achieved (not 1 / the last step's time)
             self._frame.stop()
             self._flush()
             self._rate.clear()
-            if self.latest is not None:
-                busy = sum(self.latest.timings.values())
-                self.steps_per_s = 1 / busy if busy > 0 else None
         self.playing_changed.emit(playing, why)
 
     @Slot(str)

@@ -3,6 +3,7 @@ parameter, the pace and the rate of Play, colours and their words, phase notes, 
 view, the loss after the update, empty samples, the room of the cards, run names as text."""
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QLabel
 from test_panes_plain_text import rendered
 
@@ -51,3 +52,23 @@ def test_a_parameter_has_one_name_in_the_inspector_the_trace_and_tooltips(make_w
     title = win.findChild(QLabel, "graph_trace_title")
     qtbot.waitUntil(lambda: title.text().startswith(f"Trace of {name}, step 1"), timeout=5000)
     assert win.graph.trace.view.shown[win.graph.trace.view.root].name == name
+
+
+def achieved(win) -> float:
+    """The steps/s figure the status bar says Play achieved."""
+    text = win.status_text.text()
+    return float(text.split(" steps/s achieved")[0].rsplit("· ", 1)[1])
+
+
+def test_the_status_bar_names_the_pace_set_and_the_rate_achieved(make_window, qtbot):
+    win = make_window(config=TrainConfig(num_steps=1000), backend="numpy", speed=50)
+    status = win.status_text
+    assert "pace 50/s set" in status.text() and "achieved" not in status.text()
+    win.findChild(QAction, "action_play").trigger()
+    qtbot.waitUntil(lambda: win.run.step >= 25 and "achieved" in status.text(), timeout=20000)
+    playing = achieved(win)
+    with qtbot.waitSignal(win.run.playing_changed, timeout=10000):
+        win.findChild(QAction, "action_play").trigger()
+    # a paced Play cannot go faster than its pace (the engine alone does ~2000 steps/s)
+    assert 0 < playing <= 60 and 0 < achieved(win) <= 60
+    assert "pace 50/s set" in status.text()
