@@ -1,5 +1,7 @@
 """ExamplePane: the document of the last step, position by position, and its attention."""
 
+import math
+
 import numpy as np
 from PySide6.QtCore import QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QPainter, QPen
@@ -21,14 +23,20 @@ from . import on_screen
 from .attention import AttentionView
 from .distribution import DistributionView
 
+COLOUR_TEXT = (
+    "colour: green when sure and right, pale yellow when no better than a blind guess "
+    "(p = 1/{vocab}, the untrained model's), orange-red when surprised (p far below it)"
+)
 EMPTY_TEXT = (
     "Press Step (S) to train on one name. Each cell will show a character, the "
     "character the model should predict next, how likely the model thought it was "
-    "(colour: green sure and right, red surprised), and the loss −log p."
+    f"({COLOUR_TEXT.format(vocab='vocabulary size')}), and the loss −log p."
 )
 CELL_W, MIN_CELL_W, CELL_H, GAP = 92, 58, 84, 6
 DOC_CHARS = 40  # the title quotes a document up to this many characters
+PALE = QColor("#F7F3C6")  # a blind guess's colour
 REVEAL_MS = 140  # the forward phase fills the cells one position at a time
+STRIP_TIP = "Click a cell (or use ← →) to see the model's whole prediction there"
 PHASE_TEXT = {
     "forward": (
         "<b>Forward.</b> At each position the model reads the characters so far and gives "
@@ -47,12 +55,22 @@ PHASE_TEXT = {
 }
 
 
-def confidence_colour(p: float) -> QColor:
-    """Vermilion (p near 0) through pale yellow to bluish green (p near 1)."""
-    lo, mid, hi = theme.BAD, QColor("#F7F3C6"), theme.GOOD
-    a, b, t = (lo, mid, p * 2) if p < 0.5 else (mid, hi, p * 2 - 1)
+def confidence_colour(p: float, vocab_size: int) -> QColor:
+    """By surprise −log p against a blind guess's ln V: bluish green at 0 (p = 1), pale
+    yellow at ln V (p = 1/V), vermilion from 2 ln V on (p <= 1/V²)."""
+    x = min(2.0, -math.log(max(p, 1e-300)) / math.log(vocab_size))
+    a, b, t = (theme.GOOD, PALE, x) if x < 1 else (PALE, theme.BAD, x - 1)
     mix = lambda u, v: round(u + (v - u) * t)  # noqa: E731
     return QColor(mix(a.red(), b.red()), mix(a.green(), b.green()), mix(a.blue(), b.blue()))
+
+
+def told_apart(a: float, b: float, decimals: int = 3) -> tuple[str, str]:
+    """a and b with 3 decimals, or as many more as it takes to see that they differ."""
+    for d in range(decimals, 18):
+        sa, sb = f"{a:.{d}f}", f"{b:.{d}f}"
+        if sa != sb:
+            return sa, sb
+    return repr(a), repr(b)  # equal (or equal to 17 decimals: repr tells them apart)
 
 
 class ExampleStrip(QWidget):
@@ -68,18 +86,22 @@ class ExampleStrip(QWidget):
         self.guesses: list[str] = []  # the top guess per position, if the report has probs
         self.shown = 0  # cells drawn (the forward phase reveals them one by one)
         self.with_loss = True
+        self.vocab_size = 2  # colours measure surprise against a blind guess: ln vocab_size
         self.selected: int | None = None
         self.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Fixed)
         self.setFocusPolicy(Qt.StrongFocus)
-        self.setToolTip("Click a cell (or use ← →) to see the model's whole prediction there")
+        self.setToolTip(STRIP_TIP)
 
     @property
     def cells(self) -> list[tuple[str, str, float, float]]:
         """(input, target, p(target), loss) per position."""
         return list(self._cells)
 
-    def set_cells(self, cells, guesses=(), with_loss=True, shown=None) -> None:
+    def set_cells(self, cells, guesses=(), with_loss=True, shown=None, vocab_size=None) -> None:
         resized = len(cells) != len(self._cells)
+        if vocab_size is not None:
+            self.vocab_size = vocab_size
+            self.setToolTip(f"{STRIP_TIP}\n{COLOUR_TEXT.format(vocab=vocab_size)}")
         self._cells = list(cells)
         self.guesses, self.with_loss = list(guesses), with_loss
         self.shown = len(self._cells) if shown is None else shown
@@ -157,7 +179,7 @@ class ExampleStrip(QWidget):
             r = QRectF(GAP + k * (cw + GAP), GAP, cw, CELL_H)
             chosen = k == self.selected
             qp.setPen(QPen(theme.HIGHLIGHT, 3) if chosen else QPen(QColor("#888888"), 1))
-            qp.setBrush(confidence_colour(p))
+            qp.setBrush(confidence_colour(p, self.vocab_size))
             qp.drawRoundedRect(r, 6, 6)
             qp.setPen(QColor("black"))
             big = QFont(base)
@@ -295,7 +317,8 @@ class ExamplePane(QWidget):
             else []
         )
         forward = self.phase == "forward"
-        self.strip.set_cells(cells, guesses, with_loss=not forward, shown=0 if forward else None)
+        shown = 0 if forward else None
+        self.strip.set_cells(cells, guesses, not forward, shown, vocab_size=len(chars) + 1)
         self._reveal.stop()
         if forward:
             self._reveal.start()
@@ -308,9 +331,11 @@ class ExamplePane(QWidget):
             self.mean.setText(PHASE_TEXT["forward"])
             self.after.hide()
         else:
+            heading = "<b>Loss.</b> " if self.phase == "loss" else ""
             self.mean.setText(
-                f"Mean of the {r.n} losses: <b>{self.mean_value:.4f}</b> = this step's loss "
-                f"<b>{r.loss:.4f}</b>. A sure, right guess (p = 1) costs 0; p = 0.5 costs 0.69."
+                f"{heading}Mean of the {r.n} losses: <b>{self.mean_value:.4f}</b> = this "
+                f"step's loss <b>{r.loss:.4f}</b>. A sure, right guess (p = 1) costs 0; "
+                "p = 0.5 costs 0.69."
             )
             self._show_after(r)
         if self.strip.selected is not None and not forward:
@@ -327,11 +352,11 @@ class ExamplePane(QWidget):
         if not shown:
             return
         name = elided(r.doc, DOC_CHARS)
-        verdict = (
-            "lower: the step helped"
-            if r.loss_after < r.loss
-            else "not lower: this step made this name more surprising"
-        )
-        self.after.setText(
-            f"After this update, '{name}' costs {r.loss:.3f} → {r.loss_after:.3f} ({verdict})."
-        )
+        before, after = told_apart(r.loss, r.loss_after)
+        if r.loss_after < r.loss:
+            verdict = "lower: the step helped"
+        elif r.loss_after == r.loss:
+            verdict = "unchanged"
+        else:
+            verdict = "higher: this step made this name more surprising"
+        self.after.setText(f"After this update, '{name}' costs {before} → {after} ({verdict}).")

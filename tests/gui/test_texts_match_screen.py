@@ -3,12 +3,14 @@ parameter, the pace and the rate of Play, colours and their words, phase notes, 
 view, the loss after the update, empty samples, the room of the cards, run names as text."""
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction
+from PySide6.QtGui import QAction, QColor
 from PySide6.QtWidgets import QLabel
 from test_panes_plain_text import rendered
 
 from microgpt import TrainConfig
 from microgpt.report import cell_name
+from microgpt_gui import theme
+from microgpt_gui.panes.example import CELL_H, GAP, PALE, confidence_colour, told_apart
 
 CONFIG = TrainConfig(num_steps=50)
 
@@ -72,3 +74,62 @@ def test_the_status_bar_names_the_pace_set_and_the_rate_achieved(make_window, qt
     # a paced Play cannot go faster than its pace (the engine alone does ~2000 steps/s)
     assert 0 < playing <= 60 and 0 < achieved(win) <= 60
     assert "pace 50/s set" in status.text()
+
+
+def phase_step(qtbot, win, phase: str) -> None:
+    """Press Shift+S and wait until the run shows `phase`."""
+    with qtbot.waitSignal(
+        win.run.phase_changed, timeout=10000, check_params_cb=lambda p, r: p == phase
+    ):
+        qtbot.keyClick(win, Qt.Key_S, Qt.ShiftModifier)
+
+
+def card_colours(strip) -> list[QColor]:
+    """The fill of each drawn card, read off the painted strip (left of its centred text)."""
+    image = strip.grab().toImage()
+    cw = strip._cell_width()
+    return [
+        image.pixelColor(round(GAP + k * (cw + GAP) + 5), GAP + CELL_H // 2)
+        for k in range(strip.shown)
+    ]
+
+
+def distance(a: QColor, b: QColor) -> int:
+    return sum(abs(x - y) for x, y in zip(a.getRgb()[:3], b.getRgb()[:3]))
+
+
+def test_card_colours_match_their_words_from_the_untrained_model_on(make_window, qtbot):
+    win = stepped(make_window, qtbot)
+    strip, report = win.example.strip, win.latest
+    vocab = len(report.chars) + 1
+    tip = strip.toolTip()
+    assert "pale yellow when no better than a blind guess" in tip and f"p = 1/{vocab}" in tip
+    assert confidence_colour(1.0, vocab) == theme.GOOD  # green: sure and right
+    assert confidence_colour(1 / vocab, vocab) == PALE  # a blind guess
+    assert confidence_colour(vocab**-2, vocab) == theme.BAD  # surprised
+    # the untrained model guesses blindly (p ≈ 1/27): every card is pale, none orange-red
+    colours = card_colours(strip)
+    assert len(colours) == report.n
+    for colour, (_, _, p, _) in zip(colours, strip.cells):
+        assert distance(colour, confidence_colour(p, vocab)) <= 6  # drawn as computed
+        assert distance(colour, PALE) < distance(colour, theme.BAD), (p, colour.name())
+
+
+def test_the_loss_phase_note_has_its_heading_like_the_others(make_window, qtbot):
+    win = make_window(config=CONFIG, backend="numpy")
+    for phase in ("forward", "loss", "backward", "update"):
+        heading = f"{phase.capitalize()}."
+        phase_step(qtbot, win, phase)
+        assert win.example.mean.text().startswith(f"<b>{heading}</b>"), phase
+
+
+def test_the_loss_after_the_update_shows_the_digits_that_changed(make_window, qtbot):
+    # a learning rate this small moves the loss in the 5th decimal, as step 1000 of 1000 does
+    win = stepped(make_window, qtbot, config=TrainConfig(num_steps=50, learning_rate=1e-5))
+    r, text = win.latest, win.example.after.text()
+    before, after = text.split(" costs ")[1].split(" (")[0].split(" → ")
+    assert before != after and f"{r.loss:.3f}" == f"{r.loss_after:.3f}"
+    assert (float(after) < float(before)) == (r.loss_after < r.loss)
+    verdict = "lower: the step helped" if r.loss_after < r.loss else "higher: this step"
+    assert verdict in text
+    assert told_apart(2.5, 2.5) == ("2.5", "2.5")  # 'unchanged' only when they are equal
