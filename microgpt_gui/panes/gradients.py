@@ -39,8 +39,9 @@ VIEWS = (
     (
         "update",
         "update (this step's change)",
-        "How much this step moved each number: red up, "
-        "blue down. Adam moves every number about the same small amount.",
+        "How much this step moved each number: red up, blue down. Outlined: the rows it "
+        "moved. Rows this example did not use move too, carried by Adam's momentum m; rows "
+        "never used yet have m = 0 and stay still.",
     ),
     (
         "mean_abs",
@@ -312,10 +313,17 @@ class GradientsPane(QWidget):
         for name, heatmap in self.heatmaps.items():
             limit = shared if self.shared.isChecked() else limits[name]
             heatmap.set_image(data[name], limit if limit > 0 else 1e-12)
-        n, inputs = self.report.n, self.report.tokens[: self.report.n]  # rows the example used
-        for name, rows in (("wte", set(inputs)), ("wpe", range(n))):
-            if name in self.heatmaps:
-                self.heatmaps[name].set_outlined_rows(rows)
+        for name, rows in self._outlined().items():
+            self.heatmaps[name].set_outlined_rows(rows)
+
+    def _outlined(self) -> dict:
+        """name -> rows to outline: those the update moved in the update view, else the
+        embedding rows the example used."""
+        r = self.report
+        if self.view_key == "update":
+            return {name: np.flatnonzero(r.updates[name].any(axis=1)) for name in self.heatmaps}
+        used = {"wte": set(r.tokens[: r.n]), "wpe": range(r.n)}
+        return {name: used.get(name, ()) for name in self.heatmaps}
 
     def _apply_colormap(self) -> None:
         sequential = self.view_key == "mean_abs"  # magnitudes: 0 .. max, not centred at 0

@@ -2,7 +2,7 @@
 parameter, the pace and the rate of Play, colours and their words, phase notes, the update
 view, the loss after the update, empty samples, the room of the cards, run names as text."""
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QAction, QColor
 from PySide6.QtWidgets import QLabel
 from test_panes_plain_text import rendered
@@ -133,3 +133,27 @@ def test_the_loss_after_the_update_shows_the_digits_that_changed(make_window, qt
     verdict = "lower: the step helped" if r.loss_after < r.loss else "higher: this step"
     assert verdict in text
     assert told_apart(2.5, 2.5) == ("2.5", "2.5")  # 'unchanged' only when they are equal
+
+
+def outlined(heatmap, row: int) -> bool:
+    return heatmap.outline.path().contains(QPointF(0.5, row + 0.5))
+
+
+def test_the_update_view_says_which_rows_move_and_outlines_them(make_window, qtbot):
+    win = stepped(make_window, qtbot, steps=12)
+    pane, r = win.gradients, win.latest
+    pane.view.setCurrentIndex(pane.view.findData("update"))
+    hint = pane.hint.text()
+    assert "about the same" not in hint and "momentum" in hint and "stay still" in hint
+    moved = r.updates["wte"].any(axis=1)
+    used = set(r.tokens[: r.n])
+    carried = [row for row in range(len(moved)) if moved[row] and row not in used]
+    still = [row for row in range(len(moved)) if not moved[row]]
+    assert carried and still  # momentum moved rows this name did not use; some never moved
+    wte = pane.heatmaps["wte"]
+    assert all(outlined(wte, row) for row in used | set(carried))
+    assert not any(outlined(wte, row) for row in still)
+    assert all(outlined(pane.heatmaps["lm_head"], row) for row in range(len(moved)))
+    pane.view.setCurrentIndex(pane.view.findData("grad"))  # back to the rows used
+    assert not any(outlined(wte, row) for row in carried)
+    assert not outlined(pane.heatmaps["lm_head"], 0)
