@@ -157,3 +157,23 @@ def test_the_update_view_says_which_rows_move_and_outlines_them(make_window, qtb
     pane.view.setCurrentIndex(pane.view.findData("grad"))  # back to the rows used
     assert not any(outlined(wte, row) for row in carried)
     assert not outlined(pane.heatmaps["lm_head"], 0)
+
+
+def test_an_empty_name_is_neither_new_nor_in_the_data(make_window, qtbot):
+    win = make_window(config=CONFIG, backend="numpy")
+    pane = win.sampling
+    win.docks["sampling_pane"].raise_()
+    pane.temperature.setValue(1.0)
+    pane.count.setValue(20)
+    pane.seed.setText("0")  # the untrained model's 20 names at T = 1, seed 0: one is empty
+    with qtbot.waitSignal(win.run.sampled, timeout=10000) as blocker:
+        qtbot.mouseClick(pane.generate, Qt.LeftButton)
+    samples = blocker.args[0]
+    empty = [k for k, s in enumerate(samples) if s.text == ""]
+    assert len(empty) == 1 and not any(s.in_data for s in samples)
+    item = pane.results.item(empty[0])
+    assert item.text() == "(empty name)    — empty, neither new nor in the data"
+    assert "neither new nor in the data" in rendered(item.toolTip())
+    assert pane.summary.text().startswith(
+        "19 of 20 names are new (made up by the model); 1 is empty (the model ended at once)."
+    )
