@@ -4,8 +4,8 @@ view, the loss after the update, empty samples, the room of the cards, run names
 
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QAction, QColor
-from PySide6.QtWidgets import QLabel
-from test_panes_plain_text import rendered
+from PySide6.QtWidgets import QLabel, QSlider, QTreeWidget
+from test_panes_plain_text import MARKUP, rendered
 
 from microgpt import TrainConfig
 from microgpt.report import cell_name
@@ -177,3 +177,28 @@ def test_an_empty_name_is_neither_new_nor_in_the_data(make_window, qtbot):
     assert pane.summary.text().startswith(
         "19 of 20 names are new (made up by the model); 1 is empty (the model ended at once)."
     )
+
+
+def test_a_run_name_is_plain_text_wherever_it_is_shown(make_window, qtbot):
+    win = stepped(make_window, qtbot, steps=20, config=TrainConfig(num_steps=80))
+    runs = win.findChild(QTreeWidget, "runs_list")
+    qtbot.waitUntil(lambda: runs.topLevelItemCount() == 1, timeout=5000)
+    runs.topLevelItem(0).setText(0, MARKUP)  # double-click and type, as the learner does
+    qtbot.waitUntil(lambda: win.run.timeline.runs[0].name == MARKUP, timeout=5000)
+    win.findChild(QSlider, "timeline").setValue(10)
+    qtbot.waitUntil(lambda: win.run.step == 10, timeout=10000)
+    win.toolbar.lr_box.setValue(0.05)  # a branch: the new run comes 'from <markup> at step 10'
+    qtbot.waitUntil(lambda: runs.topLevelItemCount() == 2, timeout=5000)
+    current, old = runs.topLevelItem(0), runs.topLevelItem(1)
+    assert f"from {MARKUP} at step 10" in current.text(4)
+    assert f"from {MARKUP} at step 10" in rendered(current.toolTip(4))
+    assert rendered(old.toolTip(0)) == MARKUP and old.text(0) == MARKUP
+    legend = win.time_travel.overlay.legend
+    qtbot.waitUntil(legend.isVisible, timeout=5000)
+    assert MARKUP in rendered(legend.text(), legend.textFormat())
+    y = float(win.run.history.loss[4])  # hover over step 5's point
+    win.loss.plot.scene().sigMouseMoved.emit(
+        win.loss.plot.getPlotItem().vb.mapViewToScene(QPointF(5, y))
+    )
+    readout = win.loss.readout
+    assert readout.textFormat() == Qt.PlainText and MARKUP in readout.text()
