@@ -23,14 +23,14 @@ from . import on_screen
 from .attention import AttentionView
 from .distribution import DistributionView
 
-COLOUR_TEXT = (
-    "colour: green when sure and right, pale yellow when no better than a blind guess "
-    "(p = 1/{vocab}, the untrained model's), orange-red when surprised (p far below it)"
+COLOUR_TEXT = (  # {among}: ' among all the characters' or ' (p = 1/27)'
+    "colour: green when sure and right, pale yellow when no better than a blind "
+    "guess{among}, orange-red when surprised (p far below a blind guess)"
 )
 EMPTY_TEXT = (
     "Press Step (S) to train on one name. Each cell will show a character, the "
     "character the model should predict next, how likely the model thought it was "
-    f"({COLOUR_TEXT.format(vocab='vocabulary size')}), and the loss −log p."
+    f"({COLOUR_TEXT.format(among=' among all the characters')}), and the loss −log p."
 )
 CELL_W, MIN_CELL_W, CELL_H, GAP = 92, 58, 84, 6
 DOC_CHARS = 40  # the title quotes a document up to this many characters
@@ -103,7 +103,7 @@ class ExampleStrip(QWidget):
         resized = len(cells) != len(self._cells)
         if vocab_size is not None:
             self.vocab_size = vocab_size
-            self.setToolTip(f"{STRIP_TIP}\n{COLOUR_TEXT.format(vocab=vocab_size)}")
+            self.setToolTip(f"{STRIP_TIP}\n{COLOUR_TEXT.format(among=f' (p = 1/{vocab_size})')}")
         self._cells = list(cells)
         self.guesses, self.with_loss = list(guesses), with_loss
         self.shown = len(self._cells) if shown is None else shown

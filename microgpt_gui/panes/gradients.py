@@ -1,7 +1,7 @@
 """GradientsPane: a heatmap per parameter matrix, a cell inspector, and the grad-norm history."""
 
 import numpy as np
-from PySide6.QtCore import QEvent, Qt, QTimer
+from PySide6.QtCore import QEvent, QPoint, Qt, QTimer
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -224,6 +224,8 @@ class GradientsPane(QWidget):
             m.cell_clicked.connect(self._on_heatmap_cell_clicked)
             m.cell_double_clicked.connect(self.inspector.trace_requested)
         self.heatmaps = {m.name: m for m in maps}
+        if maps:
+            maps[0].plot.installEventFilter(self)  # the empty text keeps under its title
         self.specs = {spec.name: spec for spec in specs}
         self.grid.set_maps(maps)
         self._apply_colormap()
@@ -285,10 +287,18 @@ class GradientsPane(QWidget):
             self._show_report()
 
     def eventFilter(self, obj, event) -> bool:
-        if obj is self.scroll and event.type() == QEvent.Resize:
-            width = self.scroll.width() - 24
-            self.empty.setGeometry(8, 8, width, self.empty.heightForWidth(width))
+        moved = event.type() in (QEvent.Resize, QEvent.Move)
+        if moved and (obj is self.scroll or (self.grid.maps and obj is self.grid.maps[0].plot)):
+            self._place_empty()
         return False
+
+    def _place_empty(self) -> None:
+        """The empty text over the first heatmap's plot, under its title (which it names)."""
+        top = 8
+        if self.grid.maps:
+            top += self.grid.maps[0].plot.mapTo(self.scroll, QPoint(0, 0)).y()
+        width = self.scroll.width() - 24
+        self.empty.setGeometry(8, top, width, self.empty.heightForWidth(width))
 
     # --- drawing ---------------------------------------------------------------------
 

@@ -2,7 +2,7 @@
 parameter, the pace and the rate of Play, colours and their words, phase notes, the update
 view, the loss after the update, empty samples, the room of the cards, run names as text."""
 
-from PySide6.QtCore import QPointF, Qt
+from PySide6.QtCore import QPoint, QPointF, QRect, Qt
 from PySide6.QtGui import QAction, QColor
 from PySide6.QtWidgets import QLabel, QSlider, QTreeWidget
 from test_panes_plain_text import MARKUP, rendered
@@ -71,8 +71,9 @@ def test_the_status_bar_names_the_pace_set_and_the_rate_achieved(make_window, qt
     playing = achieved(win)
     with qtbot.waitSignal(win.run.playing_changed, timeout=10000):
         win.findChild(QAction, "action_play").trigger()
-    # a paced Play cannot go faster than its pace (the engine alone does ~2000 steps/s)
-    assert 0 < playing <= 60 and 0 < achieved(win) <= 60
+    # a paced Play cannot go faster than its pace (the engine alone does ~2000 steps/s); the
+    # margin: a tick handled late by a busy window shortens the measured span a little
+    assert 0 < playing <= 75 and 0 < achieved(win) <= 75
     assert "pace 50/s set" in status.text()
 
 
@@ -202,3 +203,18 @@ def test_a_run_name_is_plain_text_wherever_it_is_shown(make_window, qtbot):
     )
     readout = win.loss.readout
     assert readout.textFormat() == Qt.PlainText and MARKUP in readout.text()
+
+
+def test_the_gradients_empty_text_leaves_the_first_title_readable(make_window, qtbot):
+    win = make_window(config=CONFIG, backend="numpy")  # first launch: no step yet
+    win.resize(1280, 800)
+    pane = win.gradients
+    empty, title = pane.empty, pane.heatmaps["wte"].title
+    qtbot.waitUntil(title.isVisible, timeout=3000)  # the grid lays the heatmaps out
+    assert empty.isVisible()
+
+    def title_rect():
+        return QRect(title.mapTo(pane.scroll, QPoint(0, 0)), title.size())
+
+    qtbot.waitUntil(lambda: not empty.geometry().intersects(title_rect()), timeout=3000)
+    assert pane.scroll.rect().contains(empty.geometry().topLeft())
