@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 from PySide6.QtCore import QRectF, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QFont, QPainter, QPen
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPen
 from PySide6.QtWidgets import (
     QLabel,
     QScrollArea,
@@ -32,7 +32,10 @@ EMPTY_TEXT = (
     "character the model should predict next, how likely the model thought it was "
     f"({COLOUR_TEXT.format(among=' among all the characters')}), and the loss −log p."
 )
-CELL_W, MIN_CELL_W, CELL_H, GAP = 92, 58, 84, 6
+# a card is CELL_W wide when there is room; narrower cards (down to MIN_CELL_W) stack their
+# lines and shrink their font: 16 positions (block_size) fit the example pane at 1280x800
+CELL_W, MIN_CELL_W, CELL_H, GAP = 92, 24, 84, 6
+COMPACT_W = 58  # narrower than this: 'BOS' over '→ t', numbers without their names
 DOC_CHARS = 40  # the title quotes a document up to this many characters
 PALE = QColor("#F7F3C6")  # a blind guess's colour
 REVEAL_MS = 140  # the forward phase fills the cells one position at a time
@@ -125,6 +128,43 @@ class ExampleStrip(QWidget):
         n = max(1, len(self._cells))
         return max(MIN_CELL_W, min(CELL_W, (self.width() - GAP) / n - GAP))
 
+    def cell_rect(self, k: int) -> QRectF:
+        cw = self._cell_width()
+        return QRectF(GAP + k * (cw + GAP), GAP, cw, CELL_H)
+
+    def cell_lines(self, k: int) -> list[tuple[str, bool]]:
+        """Card k's lines, (text, bold), top to bottom: input → target, p, loss or guess."""
+        src, dst, p, loss = self._cells[k]
+        if self.with_loss:
+            last = f"loss {loss:.2f}"
+        else:
+            last = f"guess {self.guesses[k]}" if k < len(self.guesses) else "loss ?"
+        if self._cell_width() >= COMPACT_W:
+            return [(f"{src} → {dst}", True), (f"p = {p:.3f}", False), (last, False)]
+        last = last.removeprefix("loss ").replace("guess ", "? ")
+        return [
+            (src, True),
+            (f"→ {dst}", True),
+            (f"{p:.3f}".removeprefix("0"), False),
+            (last, False),
+        ]
+
+    def card_fonts(self, lines) -> tuple[QFont, QFont]:
+        """(plain, bold) fonts for a card's lines: the widget's, or smaller until every line
+        fits the card (at least 6 pt); a roomy card's bold first line is 1.25x larger."""
+        font, room = QFont(self.font()), self._cell_width() - 4
+        base = font.pointSizeF()
+        for f in (1.0, 0.9, 0.8, 0.7, 0.6):
+            font.setPointSizeF(max(6.0, base * f))
+            bold = QFont(font)
+            bold.setBold(True)
+            if len(lines) == 3:
+                bold.setPointSizeF(font.pointSizeF() * 1.25)
+            widths = [QFontMetricsF(bold if b else font).horizontalAdvance(t) for t, b in lines]
+            if max(widths) <= room:
+                break
+        return font, bold
+
     def reveal_one(self) -> bool:
         """Draw one more cell; False when all are drawn."""
         if self.shown >= len(self._cells):
@@ -173,31 +213,23 @@ class ExampleStrip(QWidget):
     def paintEvent(self, event) -> None:
         qp = QPainter(self)
         qp.setRenderHint(QPainter.Antialiasing)
-        base = QFont(self.font())
-        cw = self._cell_width()
-        if cw < 80:
-            base.setPointSizeF(base.pointSizeF() * 0.85)
-        for k, (src, dst, p, loss) in enumerate(self._cells[: self.shown]):
-            r = QRectF(GAP + k * (cw + GAP), GAP, cw, CELL_H)
+        for k in range(min(self.shown, len(self._cells))):
+            r = self.cell_rect(k)
             chosen = k == self.selected
             qp.setPen(QPen(theme.HIGHLIGHT, 3) if chosen else QPen(QColor("#888888"), 1))
-            qp.setBrush(confidence_colour(p, self.vocab_size))
+            qp.setBrush(confidence_colour(self._cells[k][2], self.vocab_size))
             qp.drawRoundedRect(r, 6, 6)
+            lines = self.cell_lines(k)
+            font, bold = self.card_fonts(lines)
             qp.setPen(QColor("black"))
-            big = QFont(base)
-            big.setPointSizeF(base.pointSizeF() * 1.25)
-            big.setBold(True)
-            qp.setFont(big)
-            qp.drawText(r.adjusted(0, 4, 0, -CELL_H * 0.55), Qt.AlignCenter, f"{src} → {dst}")
-            qp.setFont(base)
-            qp.drawText(
-                r.adjusted(0, CELL_H * 0.42, 0, -CELL_H * 0.28), Qt.AlignCenter, f"p = {p:.3f}"
-            )
-            if self.with_loss:
-                last = f"loss {loss:.2f}"
-            else:
-                last = f"guess {self.guesses[k]}" if k < len(self.guesses) else "loss ?"
-            qp.drawText(r.adjusted(0, CELL_H * 0.68, 0, -4), Qt.AlignCenter, last)
+            row_h = (CELL_H - 8) / len(lines)
+            for i, (text, is_bold) in enumerate(lines):
+                qp.setFont(bold if is_bold else font)
+                qp.drawText(
+                    QRectF(r.left(), r.top() + 4 + i * row_h, r.width(), row_h),
+                    Qt.AlignCenter,
+                    text,
+                )
 
 
 class ExamplePane(QWidget):

@@ -3,7 +3,7 @@ parameter, the pace and the rate of Play, colours and their words, phase notes, 
 view, the loss after the update, empty samples, the room of the cards, run names as text."""
 
 from PySide6.QtCore import QPoint, QPointF, QRect, Qt
-from PySide6.QtGui import QAction, QColor
+from PySide6.QtGui import QAction, QColor, QFontMetricsF
 from PySide6.QtWidgets import QLabel, QSlider, QTreeWidget
 from test_panes_plain_text import MARKUP, rendered
 
@@ -218,3 +218,32 @@ def test_the_gradients_empty_text_leaves_the_first_title_readable(make_window, q
 
     qtbot.waitUntil(lambda: not empty.geometry().intersects(title_rect()), timeout=3000)
     assert pane.scroll.rect().contains(empty.geometry().topLeft())
+
+
+def test_cards_fit_the_pane_up_to_block_size_positions(qtbot):
+    from microgpt_gui.app import MainWindow
+
+    long_names = ["abcdefghijklmnopqrst", "mississippiriverbank"]  # 16 positions each
+    win = MainWindow(docs=long_names, config=CONFIG, backend="numpy", restore_settings=False)
+    qtbot.addWidget(win)
+    try:
+        win.resize(1280, 800)
+        win.show()
+        qtbot.waitUntil(lambda: win.info is not None, timeout=5000)
+        with qtbot.waitSignal(win.run.reported, timeout=10000):
+            win.step()
+        pane, strip = win.example, win.example.strip
+        assert len(strip.cells) == CONFIG.block_size
+        qtbot.waitUntil(lambda: strip.width() <= pane.scroll.viewport().width(), timeout=3000)
+        assert not pane.scroll.horizontalScrollBar().isVisible()
+        assert strip.cell_rect(len(strip.cells) - 1).right() <= strip.width()
+        for k in range(len(strip.cells)):
+            lines = strip.cell_lines(k)
+            font, bold = strip.card_fonts(lines)
+            assert font.pointSizeF() >= 6
+            for text, is_bold in lines:
+                width = QFontMetricsF(bold if is_bold else font).horizontalAdvance(text)
+                assert width <= strip.cell_rect(k).width() - 4, (k, text)
+        strip.grab().save("/tmp/shots21/cards_16.png")
+    finally:
+        assert win.shutdown()
