@@ -52,10 +52,9 @@ PHASE_TEXT = {
         "characters and positions this name used). Next: the update."
     ),
     "update": (
-        "<b>Update.</b> Adam moved the numbers a small step against their gradients, "
-        "averaged over the steps so far (momentum): numbers this name did not use moved too, "
-        "only never-used ones stayed still (the Gradients pane outlines the rows that moved). "
-        "Did it help? The same name again, below."
+        "<b>Update.</b> Adam moved the numbers against their gradients averaged over past "
+        "steps (momentum): numbers this name did not use moved too, never-used ones stayed "
+        "still (outlined in Gradients: the rows that moved). Did it help? Same name, below:"
     ),
 }
 
