@@ -15,6 +15,18 @@ def token_text(i: int, chars) -> str:
     return "␣" if chars[i] == " " else chars[i]
 
 
+def quoted_token(i: int, chars) -> str:
+    """A token inside a name: 'l', '␣', or BOS unquoted."""
+    t = token_text(i, chars)
+    return t if i == len(chars) else f"'{t}'"
+
+
+def cell_name(spec: ParamSpec, row: int, col: int, chars) -> str:
+    """How one parameter is named everywhere: lm_head['l'][11], wte[BOS][3], wpe[3][5]."""
+    row_text = quoted_token(row, chars) if spec.rows_are_tokens else str(row)
+    return f"{spec.name}[{row_text}][{col}]"
+
+
 @dataclass(frozen=True)
 class StepReport:
     """Everything one training step did, as plain data (floats, strings, read-only arrays)."""

@@ -21,7 +21,7 @@ from .backend import StopCheck, check_stop
 from .config import TrainConfig
 from .engine import Value
 from .model import ParamLayout, gpt, softmax
-from .report import token_text
+from .report import cell_name, quoted_token, token_text
 
 
 @dataclass(frozen=True)
@@ -268,16 +268,14 @@ class _Namer:
         self.info[v] = (kind, formula)
 
     def tok(self, i: int) -> str:
-        t = token_text(i, self.chars)
-        return t if i == len(self.chars) else f"'{t}'"
+        return quoted_token(i, self.chars)
 
     def leaves(self, params: np.ndarray, layout: ParamLayout) -> dict:
         """name -> rows of labelled Value leaves, as microgpt's state_dict."""
         flat, sd = params.tolist(), {}
         for spec, start in zip(layout.specs, layout.offsets):
             rows, cols = spec.shape
-            tok = self.tok if spec.rows_are_tokens else str
-            labels = [f"{spec.name}[{tok(r)}][{c}]" for r in range(rows) for c in range(cols)]
+            labels = [cell_name(spec, r, c, self.chars) for r in range(rows) for c in range(cols)]
             row_leaves = [Value(x, label=lab) for x, lab in zip(flat[start:], labels)]
             sd[spec.name] = [row_leaves[r * cols : (r + 1) * cols] for r in range(rows)]
         return sd

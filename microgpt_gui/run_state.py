@@ -26,6 +26,9 @@ from .commands import DEFAULT_SPEED, FRAME_RATE
 RELEASE_MS = 60  # longest the worker waits for a frame to be painted
 QUIET_MS = 5  # after a repaint, the worker waits this long for the next pass of the frame
 TRAIN_S = 0.006  # the least time the worker trains between two frames at max speed
+# steps/s achieved: over the last 2 s of Play, shown once it spans 1 s (over a few frames,
+# ticks delayed and then handled together read 112 steps/s at a 50/s pace)
+RATE_WINDOW_S, RATE_MIN_SPAN_S = 2.0, 1.0
 PHASES = ("forward", "loss", "backward", "update")  # one step, shown a phase at a time
 
 
@@ -66,7 +69,7 @@ class RunState(QObject):
         self.playing = False
         self.speed: float | None = DEFAULT_SPEED
         self.backend = ""
-        self.steps_per_s: float | None = None
+        self.steps_per_s: float | None = None  # achieved by the current or last Play
         self._gate = gate  # threading.Event the worker waits on between steps; cleared to draw
         self._arrived: list[StepPoints] = []  # points since the last frame
         self._pending: StepReport | None = None
@@ -76,7 +79,7 @@ class RunState(QObject):
         self._expect_phases = False  # the next single step is to be shown phase by phase
         self._staged: tuple[StepPoints, StepReport] | None = None  # held back by phases
         self._opened = 0.0  # when the worker's gate last opened
-        self._rate = deque(maxlen=64)  # (time, step) while playing
+        self._rate = deque()  # (time, step) while playing, the last RATE_WINDOW_S of them
         self._frame = QTimer(self, singleShot=True)
         self._frame.timeout.connect(self._flush)
         # The worker waits between steps from a frame's start until the window has painted
@@ -189,23 +192,26 @@ class RunState(QObject):
         self.drawn.emit(self.step)
 
     def _update_rate(self) -> None:
-        if len(self._rate) >= 2:
-            (t0, s0), (t1, s1) = self._rate[0], self._rate[-1]
-            if t1 > t0:
-                self.steps_per_s = (s1 - s0) / (t1 - t0)
+        rate = self._rate
+        while len(rate) > 2 and rate[-1][0] - rate[1][0] >= RATE_WINDOW_S:
+            rate.popleft()
+        if len(rate) >= 2 and rate[-1][0] - rate[0][0] >= RATE_MIN_SPAN_S:
+            (t0, s0), (t1, s1) = rate[0], rate[-1]
+            self.steps_per_s = (s1 - s0) / (t1 - t0)
 
     @Slot(bool, str)
     def on_playing_changed(self, playing: bool, why: str) -> None:
         if self._closed:
             return
         self.playing = playing
-        if not playing:
+        if playing:
+            self.steps_per_s = None  # measured afresh, from now: the pace may have changed
+            self._rate.clear()
+            self._rate.append((time.perf_counter(), self.step))
+        else:  # steps_per_s stays the rate this play achieved (not 1 / the last step's time)
             self._frame.stop()
             self._flush()
             self._rate.clear()
-            if self.latest is not None:
-                busy = sum(self.latest.timings.values())
-                self.steps_per_s = 1 / busy if busy > 0 else None
         self.playing_changed.emit(playing, why)
 
     @Slot(str)
@@ -317,4 +323,7 @@ class RunState(QObject):
 
     def set_speed(self, steps_per_s: float | None) -> None:
         self.speed = steps_per_s
+        if self.playing:  # the rate at the new pace, from now
+            self._rate.clear()
+            self._rate.append((time.perf_counter(), self.step))
         self.speed_changed.emit(steps_per_s)

@@ -5,7 +5,6 @@ import math
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
 
-from .commands import speed_text
 from .run_state import RunState
 from .text import elided
 
@@ -16,8 +15,14 @@ def fmt(value: float | None, spec: str) -> str:
     return "–" if value is None or not math.isfinite(value) else format(value, spec)
 
 
+def pace_text(pace: float | None, achieved: float | None) -> str:
+    """'pace 50/s set · 49.8 steps/s achieved': the speed box's pace and what Play measured."""
+    text = f"pace {'max' if pace is None else f'{pace:g}/s'} set"
+    return text if achieved is None else f"{text} · {achieved:.1f} steps/s achieved"
+
+
 class StatusLine(QLabel):
-    """step k / N · loss · lr · steps/s · speed · data · backend."""
+    """step k / N · loss · lr · pace set · steps/s achieved · data · backend."""
 
     def __init__(self, run: RunState, parent=None):
         super().__init__(parent, objectName="status_text")
@@ -41,6 +46,6 @@ class StatusLine(QLabel):
             loss = None  # the step's loss is the next phase's to show
         self.setText(
             f"step {run.step}{phase} / {run.num_steps} · loss {fmt(loss, '.4f')} · "
-            f"lr {fmt(lr, '.5f')} · {fmt(run.steps_per_s, '.1f')} steps/s · "
-            f"speed {speed_text(run.speed)} · {source} · {run.backend}"
+            f"lr {fmt(lr, '.5f')} · {pace_text(run.speed, run.steps_per_s)} · "
+            f"{source} · {run.backend}"
         )

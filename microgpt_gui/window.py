@@ -7,6 +7,7 @@ from PySide6.QtCore import QEvent, QThread
 from PySide6.QtWidgets import QMainWindow, QProgressBar, QPushButton
 
 from microgpt import TrainConfig
+from microgpt.report import cell_name
 
 from . import settings, theme
 from .commands import (
@@ -191,7 +192,8 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage("Take a step first: a trace follows the last step.", 5000)
             return
         grad = float(report.grads[name][row, col])
-        self.graph.start_trace(f"{name}[{row}, {col}]", report.step, grad)
+        spec = next(s for s in self.run.info.specs if s.name == name)
+        self.graph.start_trace(cell_name(spec, row, col, report.chars), report.step, grad)
         self.bring_forward("graph_pane")
         self.send(TraceRequest(report.step, name, row, col))
 

@@ -1,8 +1,10 @@
 """ExamplePane: the document of the last step, position by position, and its attention."""
 
+import math
+
 import numpy as np
 from PySide6.QtCore import QRectF, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QFont, QPainter, QPen
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPen
 from PySide6.QtWidgets import (
     QLabel,
     QScrollArea,
@@ -21,14 +23,23 @@ from . import on_screen
 from .attention import AttentionView
 from .distribution import DistributionView
 
+COLOUR_TEXT = (  # {among}: ' among all the characters' or ' (p = 1/27)'
+    "colour: green when sure and right, pale yellow when no better than a blind "
+    "guess{among}, orange-red when surprised (p far below a blind guess)"
+)
 EMPTY_TEXT = (
     "Press Step (S) to train on one name. Each cell will show a character, the "
     "character the model should predict next, how likely the model thought it was "
-    "(colour: green sure and right, red surprised), and the loss −log p."
+    f"({COLOUR_TEXT.format(among=' among all the characters')}), and the loss −log p."
 )
-CELL_W, MIN_CELL_W, CELL_H, GAP = 92, 58, 84, 6
+# a card is CELL_W wide when there is room; narrower cards (down to MIN_CELL_W) stack their
+# lines and shrink their font: 16 positions (block_size) fit the example pane at 1280x800
+CELL_W, MIN_CELL_W, CELL_H, GAP = 92, 24, 84, 6
+COMPACT_W = 58  # narrower than this: 'BOS' over '→ t', numbers without their names
 DOC_CHARS = 40  # the title quotes a document up to this many characters
+PALE = QColor("#F7F3C6")  # a blind guess's colour
 REVEAL_MS = 140  # the forward phase fills the cells one position at a time
+STRIP_TIP = "Click a cell (or use ← →) to see the model's whole prediction there"
 PHASE_TEXT = {
     "forward": (
         "<b>Forward.</b> At each position the model reads the characters so far and gives "
@@ -41,18 +52,29 @@ PHASE_TEXT = {
         "characters and positions this name used). Next: the update."
     ),
     "update": (
-        "<b>Update.</b> Adam moved every number a small step against its gradient (the "
-        "Gradients pane shows each change). Did it help? The same name again, below."
+        "<b>Update.</b> Adam moved the numbers against their gradients averaged over past "
+        "steps (momentum): numbers this name did not use moved too, never-used ones stayed "
+        "still (outlined in Gradients: the rows that moved). Did it help? Same name, below:"
     ),
 }
 
 
-def confidence_colour(p: float) -> QColor:
-    """Vermilion (p near 0) through pale yellow to bluish green (p near 1)."""
-    lo, mid, hi = theme.BAD, QColor("#F7F3C6"), theme.GOOD
-    a, b, t = (lo, mid, p * 2) if p < 0.5 else (mid, hi, p * 2 - 1)
+def confidence_colour(p: float, vocab_size: int) -> QColor:
+    """By surprise −log p against a blind guess's ln V: bluish green at 0 (p = 1), pale
+    yellow at ln V (p = 1/V), vermilion from 2 ln V on (p <= 1/V²)."""
+    x = min(2.0, -math.log(max(p, 1e-300)) / math.log(vocab_size))
+    a, b, t = (theme.GOOD, PALE, x) if x < 1 else (PALE, theme.BAD, x - 1)
     mix = lambda u, v: round(u + (v - u) * t)  # noqa: E731
     return QColor(mix(a.red(), b.red()), mix(a.green(), b.green()), mix(a.blue(), b.blue()))
+
+
+def told_apart(a: float, b: float, decimals: int = 3) -> tuple[str, str]:
+    """a and b with 3 decimals, or as many more as it takes to see that they differ."""
+    for d in range(decimals, 18):
+        sa, sb = f"{a:.{d}f}", f"{b:.{d}f}"
+        if sa != sb:
+            return sa, sb
+    return repr(a), repr(b)  # equal (or equal to 17 decimals: repr tells them apart)
 
 
 class ExampleStrip(QWidget):
@@ -68,18 +90,22 @@ class ExampleStrip(QWidget):
         self.guesses: list[str] = []  # the top guess per position, if the report has probs
         self.shown = 0  # cells drawn (the forward phase reveals them one by one)
         self.with_loss = True
+        self.vocab_size = 2  # colours measure surprise against a blind guess: ln vocab_size
         self.selected: int | None = None
         self.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Fixed)
         self.setFocusPolicy(Qt.StrongFocus)
-        self.setToolTip("Click a cell (or use ← →) to see the model's whole prediction there")
+        self.setToolTip(STRIP_TIP)
 
     @property
     def cells(self) -> list[tuple[str, str, float, float]]:
         """(input, target, p(target), loss) per position."""
         return list(self._cells)
 
-    def set_cells(self, cells, guesses=(), with_loss=True, shown=None) -> None:
+    def set_cells(self, cells, guesses=(), with_loss=True, shown=None, vocab_size=None) -> None:
         resized = len(cells) != len(self._cells)
+        if vocab_size is not None:
+            self.vocab_size = vocab_size
+            self.setToolTip(f"{STRIP_TIP}\n{COLOUR_TEXT.format(among=f' (p = 1/{vocab_size})')}")
         self._cells = list(cells)
         self.guesses, self.with_loss = list(guesses), with_loss
         self.shown = len(self._cells) if shown is None else shown
@@ -100,6 +126,43 @@ class ExampleStrip(QWidget):
         """As wide as fits, between MIN_CELL_W and CELL_W (a scroll bar takes the rest)."""
         n = max(1, len(self._cells))
         return max(MIN_CELL_W, min(CELL_W, (self.width() - GAP) / n - GAP))
+
+    def cell_rect(self, k: int) -> QRectF:
+        cw = self._cell_width()
+        return QRectF(GAP + k * (cw + GAP), GAP, cw, CELL_H)
+
+    def cell_lines(self, k: int) -> list[tuple[str, bool]]:
+        """Card k's lines, (text, bold), top to bottom: input → target, p, loss or guess."""
+        src, dst, p, loss = self._cells[k]
+        if self.with_loss:
+            last = f"loss {loss:.2f}"
+        else:
+            last = f"guess {self.guesses[k]}" if k < len(self.guesses) else "loss ?"
+        if self._cell_width() >= COMPACT_W:
+            return [(f"{src} → {dst}", True), (f"p = {p:.3f}", False), (last, False)]
+        last = last.removeprefix("loss ").replace("guess ", "? ")
+        return [
+            (src, True),
+            (f"→ {dst}", True),
+            (f"{p:.3f}".removeprefix("0"), False),
+            (last, False),
+        ]
+
+    def card_fonts(self, lines) -> tuple[QFont, QFont]:
+        """(plain, bold) fonts for a card's lines: the widget's, or smaller until every line
+        fits the card (at least 6 pt); a roomy card's bold first line is 1.25x larger."""
+        font, room = QFont(self.font()), self._cell_width() - 4
+        base = font.pointSizeF()
+        for f in (1.0, 0.9, 0.8, 0.7, 0.6):
+            font.setPointSizeF(max(6.0, base * f))
+            bold = QFont(font)
+            bold.setBold(True)
+            if len(lines) == 3:
+                bold.setPointSizeF(font.pointSizeF() * 1.25)
+            widths = [QFontMetricsF(bold if b else font).horizontalAdvance(t) for t, b in lines]
+            if max(widths) <= room:
+                break
+        return font, bold
 
     def reveal_one(self) -> bool:
         """Draw one more cell; False when all are drawn."""
@@ -149,31 +212,23 @@ class ExampleStrip(QWidget):
     def paintEvent(self, event) -> None:
         qp = QPainter(self)
         qp.setRenderHint(QPainter.Antialiasing)
-        base = QFont(self.font())
-        cw = self._cell_width()
-        if cw < 80:
-            base.setPointSizeF(base.pointSizeF() * 0.85)
-        for k, (src, dst, p, loss) in enumerate(self._cells[: self.shown]):
-            r = QRectF(GAP + k * (cw + GAP), GAP, cw, CELL_H)
+        for k in range(min(self.shown, len(self._cells))):
+            r = self.cell_rect(k)
             chosen = k == self.selected
             qp.setPen(QPen(theme.HIGHLIGHT, 3) if chosen else QPen(QColor("#888888"), 1))
-            qp.setBrush(confidence_colour(p))
+            qp.setBrush(confidence_colour(self._cells[k][2], self.vocab_size))
             qp.drawRoundedRect(r, 6, 6)
+            lines = self.cell_lines(k)
+            font, bold = self.card_fonts(lines)
             qp.setPen(QColor("black"))
-            big = QFont(base)
-            big.setPointSizeF(base.pointSizeF() * 1.25)
-            big.setBold(True)
-            qp.setFont(big)
-            qp.drawText(r.adjusted(0, 4, 0, -CELL_H * 0.55), Qt.AlignCenter, f"{src} → {dst}")
-            qp.setFont(base)
-            qp.drawText(
-                r.adjusted(0, CELL_H * 0.42, 0, -CELL_H * 0.28), Qt.AlignCenter, f"p = {p:.3f}"
-            )
-            if self.with_loss:
-                last = f"loss {loss:.2f}"
-            else:
-                last = f"guess {self.guesses[k]}" if k < len(self.guesses) else "loss ?"
-            qp.drawText(r.adjusted(0, CELL_H * 0.68, 0, -4), Qt.AlignCenter, last)
+            row_h = (CELL_H - 8) / len(lines)
+            for i, (text, is_bold) in enumerate(lines):
+                qp.setFont(bold if is_bold else font)
+                qp.drawText(
+                    QRectF(r.left(), r.top() + 4 + i * row_h, r.width(), row_h),
+                    Qt.AlignCenter,
+                    text,
+                )
 
 
 class ExamplePane(QWidget):
@@ -295,7 +350,8 @@ class ExamplePane(QWidget):
             else []
         )
         forward = self.phase == "forward"
-        self.strip.set_cells(cells, guesses, with_loss=not forward, shown=0 if forward else None)
+        shown = 0 if forward else None
+        self.strip.set_cells(cells, guesses, not forward, shown, vocab_size=len(chars) + 1)
         self._reveal.stop()
         if forward:
             self._reveal.start()
@@ -308,9 +364,11 @@ class ExamplePane(QWidget):
             self.mean.setText(PHASE_TEXT["forward"])
             self.after.hide()
         else:
+            heading = "<b>Loss.</b> " if self.phase == "loss" else ""
             self.mean.setText(
-                f"Mean of the {r.n} losses: <b>{self.mean_value:.4f}</b> = this step's loss "
-                f"<b>{r.loss:.4f}</b>. A sure, right guess (p = 1) costs 0; p = 0.5 costs 0.69."
+                f"{heading}Mean of the {r.n} losses: <b>{self.mean_value:.4f}</b> = this "
+                f"step's loss <b>{r.loss:.4f}</b>. A sure, right guess (p = 1) costs 0; "
+                "p = 0.5 costs 0.69."
             )
             self._show_after(r)
         if self.strip.selected is not None and not forward:
@@ -327,11 +385,11 @@ class ExamplePane(QWidget):
         if not shown:
             return
         name = elided(r.doc, DOC_CHARS)
-        verdict = (
-            "lower: the step helped"
-            if r.loss_after < r.loss
-            else "not lower: this step made this name more surprising"
-        )
-        self.after.setText(
-            f"After this update, '{name}' costs {r.loss:.3f} → {r.loss_after:.3f} ({verdict})."
-        )
+        before, after = told_apart(r.loss, r.loss_after)
+        if r.loss_after < r.loss:
+            verdict = "lower: the step helped"
+        elif r.loss_after == r.loss:
+            verdict = "unchanged"
+        else:
+            verdict = "higher: this step made this name more surprising"
+        self.after.setText(f"After this update, '{name}' costs {before} → {after} ({verdict}).")

@@ -1,7 +1,7 @@
 """GradientsPane: a heatmap per parameter matrix, a cell inspector, and the grad-norm history."""
 
 import numpy as np
-from PySide6.QtCore import QEvent, Qt, QTimer
+from PySide6.QtCore import QEvent, QPoint, Qt, QTimer
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -39,8 +39,9 @@ VIEWS = (
     (
         "update",
         "update (this step's change)",
-        "How much this step moved each number: red up, "
-        "blue down. Adam moves every number about the same small amount.",
+        "How much this step moved each number: red up, blue down. Outlined: the rows it "
+        "moved. Rows this example did not use move too, carried by Adam's momentum m; rows "
+        "never used yet have m = 0 and stay still.",
     ),
     (
         "mean_abs",
@@ -223,6 +224,8 @@ class GradientsPane(QWidget):
             m.cell_clicked.connect(self._on_heatmap_cell_clicked)
             m.cell_double_clicked.connect(self.inspector.trace_requested)
         self.heatmaps = {m.name: m for m in maps}
+        if maps:
+            maps[0].plot.installEventFilter(self)  # the empty text keeps under its title
         self.specs = {spec.name: spec for spec in specs}
         self.grid.set_maps(maps)
         self._apply_colormap()
@@ -284,10 +287,18 @@ class GradientsPane(QWidget):
             self._show_report()
 
     def eventFilter(self, obj, event) -> bool:
-        if obj is self.scroll and event.type() == QEvent.Resize:
-            width = self.scroll.width() - 24
-            self.empty.setGeometry(8, 8, width, self.empty.heightForWidth(width))
+        moved = event.type() in (QEvent.Resize, QEvent.Move)
+        if moved and (obj is self.scroll or (self.grid.maps and obj is self.grid.maps[0].plot)):
+            self._place_empty()
         return False
+
+    def _place_empty(self) -> None:
+        """The empty text over the first heatmap's plot, under its title (which it names)."""
+        top = 8
+        if self.grid.maps:
+            top += self.grid.maps[0].plot.mapTo(self.scroll, QPoint(0, 0)).y()
+        width = self.scroll.width() - 24
+        self.empty.setGeometry(8, top, width, self.empty.heightForWidth(width))
 
     # --- drawing ---------------------------------------------------------------------
 
@@ -312,10 +323,17 @@ class GradientsPane(QWidget):
         for name, heatmap in self.heatmaps.items():
             limit = shared if self.shared.isChecked() else limits[name]
             heatmap.set_image(data[name], limit if limit > 0 else 1e-12)
-        n, inputs = self.report.n, self.report.tokens[: self.report.n]  # rows the example used
-        for name, rows in (("wte", set(inputs)), ("wpe", range(n))):
-            if name in self.heatmaps:
-                self.heatmaps[name].set_outlined_rows(rows)
+        for name, rows in self._outlined().items():
+            self.heatmaps[name].set_outlined_rows(rows)
+
+    def _outlined(self) -> dict:
+        """name -> rows to outline: those the update moved in the update view, else the
+        embedding rows the example used."""
+        r = self.report
+        if self.view_key == "update":
+            return {name: np.flatnonzero(r.updates[name].any(axis=1)) for name in self.heatmaps}
+        used = {"wte": set(r.tokens[: r.n]), "wpe": range(r.n)}
+        return {name: used.get(name, ()) for name in self.heatmaps}
 
     def _apply_colormap(self) -> None:
         sequential = self.view_key == "mean_abs"  # magnitudes: 0 .. max, not centred at 0

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 
 from microgpt import GradientCheck, StepReport
 from microgpt.model import ParamSpec
+from microgpt.report import cell_name
 
 from .. import theme
 from ..text import elided, token_text
@@ -230,7 +231,8 @@ class PositionSplit(QWidget):
         self.more.setVisible(len(values) > drawn)
         total, grad = math.fsum(values), float(report.grads[spec.name][row, col])
         self.total.setText(
-            f"sum = {fmt(total)}, the gradient {fmt(grad)} "
+            f"sum = {fmt(total)}, the gradient of {cell_name(spec, row, col, report.chars)} "
+            f"{fmt(grad)} "
             f"(difference {short_e(abs(total - grad))})"
         )
         self.total.show()

@@ -18,9 +18,10 @@ from PySide6.QtWidgets import (
 )
 
 from microgpt.model import ParamSpec
+from microgpt.report import cell_name
 
 from .. import theme
-from ..text import token_text
+from ..text import plain_tooltip, token_text
 from .steady_range import nice_ceil
 
 LABELLED_ROW_PX = 13  # a row with a char / position label needs a line of small text
@@ -74,6 +75,7 @@ class MatrixHeatmap(QWidget):
     def __init__(self, spec: ParamSpec, chars, parent=None):
         super().__init__(parent)
         self.spec, self.name, self.shape = spec, spec.name, tuple(spec.shape)
+        self.chars = tuple(chars)
         self._sequential = False  # True: levels (0, limit) for magnitudes
         self._top: float | None = None  # the colour scale's end, a round number
         self.setMinimumWidth(MIN_WIDTH_PX)
@@ -96,6 +98,7 @@ class MatrixHeatmap(QWidget):
         self._build_plot(spec.row_axis, spec.col_axis)
         self._build_overlays()
         self.plot.scene().sigMouseClicked.connect(self._on_scene_clicked)
+        self.plot.scene().sigMouseMoved.connect(self._on_scene_mouse_moved)
 
     def _build_plot(self, row_kind: str, col_kind: str) -> None:
         """ImageItem (x = col, y = row) with a ColorBarItem on its right."""
@@ -201,12 +204,27 @@ class MatrixHeatmap(QWidget):
         cols_text = [str(i) for i in range(cols)]
         item.getAxis("bottom").setTicks([thinned(cols_text, w, 18), []])
 
+    def cell_at(self, scene_pos) -> tuple[int, int] | None:
+        """(row, col) under a scene position, or None outside the image."""
+        p = self.plot.getPlotItem().getViewBox().mapSceneToView(scene_pos)
+        row, col = math.floor(p.y()), math.floor(p.x())
+        return (row, col) if 0 <= row < self.shape[0] and 0 <= col < self.shape[1] else None
+
+    def _on_scene_mouse_moved(self, pos) -> None:
+        cell = self.cell_at(pos)
+        if cell is None:
+            self.plot.setToolTip("")
+            return
+        value = float(self.image.image[cell]) + 0.0  # -0.0 -> 0.0
+        name = cell_name(self.spec, *cell, self.chars)
+        self.plot.setToolTip(plain_tooltip(f"{name} = {value:.4g}\nclick for its numbers"))
+
     def _on_scene_clicked(self, ev) -> None:
         if ev.button() != Qt.LeftButton:
             return
-        p = self.plot.getPlotItem().getViewBox().mapSceneToView(ev.scenePos())
-        row, col = math.floor(p.y()), math.floor(p.x())
-        if 0 <= row < self.shape[0] and 0 <= col < self.shape[1]:
+        cell = self.cell_at(ev.scenePos())
+        if cell is not None:
+            row, col = cell
             ev.accept()
             self.cell_clicked.emit(self.name, row, col)
             if ev.double():

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
 
 from microgpt import StepReport
 from microgpt.model import ParamSpec
+from microgpt.report import cell_name
 
 from .. import theme
 from ..commands import CellAnswer, CheckRequest, SplitRequest
@@ -123,7 +124,7 @@ def zero_reason(report: StepReport, spec: ParamSpec, row: int, col: int) -> str 
 
 
 class ParamInspector(QWidget):
-    """name[row, col], its meaning, and the numbers of Adam's update for it."""
+    """lm_head['l'][11], its meaning, and the numbers of Adam's update for it."""
 
     question = Signal(object)  # a CheckRequest or SplitRequest for the worker
     trace_requested = Signal(str, int, int)  # Trace to the loss: matrix name, row, col
@@ -231,7 +232,8 @@ class ParamInspector(QWidget):
             self.values[key].setText(text)
             self.names[key].setVisible(True)
             self.values[key].setVisible(True)
-        self.title.setText(f"<b>{name}[{row}, {col}]</b> &nbsp;after step {t}")
+        label = escaped(cell_name(spec, row, col, report.chars), 80)  # a char of the data
+        self.title.setText(f"<b>{label}</b> &nbsp;after step {t}")
         self.meaning.setText(cell_meaning(spec, row, col, report.chars, cfg.head_dim))
         self.formula.setText(
             f"m_hat = m / (1 − {cfg.beta1:g}<sup>{t}</sup>)<br>v_hat = v / (1 − {cfg.beta2:g}"

@@ -21,6 +21,7 @@ from microgpt.runs import RunRecord, TimelineInfo
 
 from .. import theme
 from ..run_state import RunState
+from ..text import plain_tooltip
 from .loss import SMOOTH_COLOUR, Smoothed
 
 # kept runs' colours, by run id; the current run is always the loss pane's blue
@@ -158,13 +159,14 @@ class RunsPane(QWidget):
             item.setFont(0, font)
             item.setToolTip(0, "The current run: always drawn")
         else:
+            item.setToolTip(0, plain_tooltip(r.name))  # a name is the learner's text: plain
             flags |= Qt.ItemIsUserCheckable
             shown = Qt.Unchecked if r.id in self.hidden else Qt.Checked
             item.setCheckState(0, shown)
         item.setFlags(flags)
         origin = f" · {r.origin}" if r.origin else ""
         item.setText(4, r.settings + origin)
-        item.setToolTip(4, r.settings + origin)
+        item.setToolTip(4, plain_tooltip(r.settings + origin))  # origin quotes a run name
         loss = self.current_loss() if r.current else r.loss
         final, best = smoothed_stats(loss, self.weight)
         self._set_numbers(item, len(loss), final, best)

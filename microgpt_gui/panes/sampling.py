@@ -33,6 +33,33 @@ EMPTY_TEXT = (
 )
 
 
+EMPTY = "empty, neither new nor in the data"  # no training document is empty
+WHY = {
+    "in data": "This exact name is in the training data.",
+    "new": "The model made this name up: it is not in the training data.",
+    EMPTY: "The model chose the end marker (BOS) first: an empty name, neither new nor in "
+    "the data.",
+}
+
+
+def sample_tag(s) -> str:
+    """'new', 'in data', or EMPTY for an empty text."""
+    if not s.text:
+        return EMPTY
+    return "in data" if s.in_data else "new"
+
+
+def summary(samples) -> str:
+    """'18 of 20 names are new (made up by the model); 1 is in the data; 1 is empty (...).'"""
+    tags = [sample_tag(s) for s in samples]
+    text = f"{tags.count('new')} of {len(tags)} names are new (made up by the model)"
+    for tag, what in (("in data", "in the data"), (EMPTY, "empty (the model ended at once)")):
+        k = tags.count(tag)
+        if k:
+            text += f"; {k} {'is' if k == 1 else 'are'} {what}"
+    return text + "."
+
+
 class SamplingPane(QWidget):
     """Temperature, count, seed and prefix in; names out; click one for its probabilities."""
 
@@ -158,21 +185,15 @@ class SamplingPane(QWidget):
         self._samples = list(samples)
         self.results.clear()
         for s in self._samples:
-            tag = "in data" if s.in_data else "new"
-            item = QListWidgetItem(f"{elided(s.text, SAMPLE_CHARS) or '(empty)'}    — {tag}")
+            tag = sample_tag(s)
+            text = elided(s.text, SAMPLE_CHARS) if s.text else "(empty name)"
+            item = QListWidgetItem(f"{text}    — {tag}")
             item.setData(Qt.UserRole, tag)
-            item.setForeground(QColor(theme.MUTED if s.in_data else theme.NEW.darker(130)))
-            why = (
-                "This exact name is in the training data."
-                if s.in_data
-                else "The model made this name up: it is not in the training data."
-            )
-            item.setToolTip(plain_tooltip(f"{elided(s.text, TOOLTIP_CHARS // 2)}\n{why}"))
+            item.setForeground(QColor(theme.NEW.darker(130) if tag == "new" else theme.MUTED))
+            item.setToolTip(plain_tooltip(f"{elided(s.text, TOOLTIP_CHARS // 2)}\n{WHY[tag]}"))
             self.results.addItem(item)
-        new = sum(not s.in_data for s in self._samples)
         self.summary.setText(
-            f"{new} of {len(self._samples)} names are new (made up by the "
-            "model). Click a name to see how likely each next character was."
+            f"{summary(self._samples)} Click a name to see how likely each next character was."
         )
         if self._samples:
             self.results.setCurrentRow(0)

@@ -406,7 +406,7 @@ class TracePanel(QWidget):
         layout.addWidget(split, 1)
         self.trace = 0  # which trace the view shows
         self.step = 0
-        self.param = ""  # e.g. lm_head[0, 3]
+        self.param = ""  # e.g. lm_head['a'][3] (microgpt.report.cell_name)
         self.heatmap_grad: float | None = None
         self.view.expand_requested.connect(self._on_view_expand_requested)
         self.view.node_selected.connect(self._on_view_node_selected)

@@ -74,7 +74,9 @@ def share_value(label: QLabel) -> float:
 
 def sum_numbers(win) -> tuple[float, float]:
     text = win.gradients.inspector.findChild(QLabel, "inspector_split_sum").text()
-    total, grad = re.fullmatch(r"sum = (\S+), the gradient (\S+) \(difference \S+\)", text).groups()
+    total, grad = re.fullmatch(
+        r"sum = (\S+), the gradient of \S+ (\S+) \(difference \S+\)", text
+    ).groups()
     return float(total), float(grad)
 
 

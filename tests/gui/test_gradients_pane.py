@@ -1,5 +1,6 @@
 """GradientsPane: heatmaps, cell inspector, zero-gradient rows and grad-norm history."""
 
+import html
 import math
 
 import numpy as np
@@ -11,6 +12,7 @@ from PySide6.QtWidgets import QApplication, QLabel
 import microgpt
 from microgpt import TrainConfig
 from microgpt.model import ParamLayout
+from microgpt.report import cell_name
 from microgpt.trainer import MEAN_DECAY
 from microgpt_gui import theme
 from microgpt_gui.panes.gradients import GradientsPane
@@ -130,7 +132,8 @@ def test_clicking_a_cell_shows_the_report_values(qtbot, pane, small_run):
     pane.inspector.all_digits.setChecked(True)
     for name, row, col in (("wte", report.tokens[1], 3), ("layer0.mlp_fc1", 5, 2)):
         click_cell(qtbot, pane, name, row, col)
-        assert shown(pane, "title").startswith(f"<b>{name}[{row}, {col}]")
+        label = html.escape(cell_name(pane.specs[name], row, col, report.chars))
+        assert shown(pane, "title").startswith(f"<b>{label}</b>")
         after, update = report.params[name][row, col], report.updates[name][row, col]
         m, v = report.adam_m[name][row, col], report.adam_v[name][row, col]
         assert float(shown(pane, "after")) == after

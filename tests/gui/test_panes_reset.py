@@ -48,7 +48,9 @@ def test_gradients_pane_forgets_selection_outlines_and_scroll(make_window, qtbot
     wte = pane.heatmaps["wte"]
     assert not wte.outline.path().isEmpty()  # the rows this example used
     wte.cell_clicked.emit("wte", 2, 3)
-    assert wte.marker.isVisible() and pane.inspector.title.text().startswith("<b>wte[2, 3]")
+    assert wte.marker.isVisible() and pane.inspector.title.text().startswith(
+        f"<b>wte[&#x27;{win.latest.chars[2]}&#x27;][3]</b>"
+    )
     index = list(pane.heatmaps).index("layer0.mlp_fc1")
     pane.goto.setCurrentIndex(index)
     pane.goto.activated.emit(index)  # what choosing it in the combo box emits

@@ -122,9 +122,9 @@ def test_a_failed_checkpoint_load_leaves_play_running(make_window, qtbot, tmp_pa
 def test_speed_box_paces_play_and_every_step_is_drawn(make_window, qtbot):
     win = make_window(config=TrainConfig(num_steps=8), backend="numpy", speed=DEFAULT_SPEED)
     box = win.toolbar.speed_box
-    assert box.currentData() == DEFAULT_SPEED and "speed 50 steps/s" in win.status_text.text()
+    assert box.currentData() == DEFAULT_SPEED and "pace 50/s set" in win.status_text.text()
     qtbot.keyClick(win, Qt.Key_Minus)
-    assert box.currentData() == 20 and "speed 20 steps/s" in win.status_text.text()
+    assert box.currentData() == 20 and "pace 20/s set" in win.status_text.text()
     qtbot.keyClick(win, Qt.Key_Plus)
     qtbot.keyClick(win, Qt.Key_Minus)
     assert box.currentData() == 20
@@ -132,7 +132,7 @@ def test_speed_box_paces_play_and_every_step_is_drawn(make_window, qtbot):
     # (at 20 a busy machine's frame now and then took longer than a step, and coalesced it)
     qtbot.keyClick(win, Qt.Key_Minus)
     qtbot.keyClick(win, Qt.Key_Minus)
-    assert box.currentData() == 5 and "speed 5 steps/s" in win.status_text.text()
+    assert box.currentData() == 5 and "pace 5/s set" in win.status_text.text()
     reported = []
     win.run.reported.connect(lambda r: reported.append(r.step))
     with qtbot.waitSignal(
