@@ -49,7 +49,7 @@ def test_a_three_point_sweep_fills_the_table_and_the_plot(qtbot, pane, tmp_path)
     assert [c[1] for c in cells] == ["done"] * 3
     losses = [float(c[3]) for c in cells]
     assert all(0 < x < np.log(27) for x in losses)
-    assert [int(c[2].replace(",", "")) for c in cells] == [r.params for r in exp.results.values()]
+    assert [int(c[2].replace(",", "")) for c in cells] == [exp.results[i].params for i in range(3)]
     plot = pane.findChild(pg.PlotWidget, "experiments_plot")
     curve = plot.curves[exp.id]
     assert [f"{y:.4f}" for y in curve.yData] == [c[3] for c in cells]
