@@ -77,6 +77,8 @@ class LessonDriver(QObject):
             graph.select_label(value)
         elif key == "descent lr":
             graph.descent.lr.setValue(float(value))
+        elif key == "temperature":
+            win.sampling.temperature.setValue(float(value))
         elif key == "penguins":
             self._choose_penguin_inputs(value)
         elif key == "run":
@@ -142,10 +144,13 @@ class LessonDriver(QObject):
             self.seen.add(f"phase {phase}")
         self.check()
 
-    def _on_run_sampled(self, _samples) -> None:
+    def _on_run_sampled(self, samples) -> None:
         if self.win.run.step == 0:
             self.seen.add(events.FIRST_SAMPLE)
         elif events.FIRST_SAMPLE in self.seen and events.trained(self.win):
+            prefix = samples[0].prefix if samples else ""
+            if prefix:
+                self.seen.add(events.FROM_PREFIX + prefix)
             self.seen.add(events.LAST_SAMPLE)
         self.check()
 

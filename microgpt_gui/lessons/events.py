@@ -1,12 +1,16 @@
 """Each done event of files.DONE: how the app notices it (a check on the window's state,
 after the signals the driver listens to) and how Show me does it (a list of Moves)."""
 
+from collections.abc import Callable
+
 from microgpt.penguins import NUMERIC, SHORT
 
 from .files import Done
 from .show_me import Move
 
 FIRST_SAMPLE, LAST_SAMPLE = "sampled at step 0", "sampled after training"
+FROM_PREFIX = "sampled after training from "  # + the prefix
+SECOND_INPUTS = ("bill length", "bill depth", "body mass")  # each beside flipper, lesson 6
 TRAINED_STEP = 1000  # "train to step 1000", or to the end of a shorter run
 
 
@@ -62,10 +66,15 @@ def check(done: Done, win, seen: set[str]) -> bool:
     if kind == "penguins accuracy compared":
         runs = _penguin_runs(win)
         return {"flipper"} in runs and any({"flipper", "bill length"} <= r for r in runs)
+    if kind == "penguins second inputs compared":
+        runs = _penguin_runs(win)
+        return {"flipper"} in runs and all({"flipper", s} in runs for s in SECOND_INPUTS)
     if kind.startswith("phase"):
         return f"phase {args[0]}" in seen
     if kind == "generated before and after training":
         return LAST_SAMPLE in seen
+    if kind.startswith("generated before and after training, then"):
+        return LAST_SAMPLE in seen and FROM_PREFIX + args[0] in seen
     return False
 
 
@@ -107,14 +116,16 @@ def show_me(done: Done, win, seen: set[str]) -> list[Move]:
             Move(lambda: bar.train, bar.train.click, lambda: not bar.training),
         ]
     if kind == "penguins accuracy compared":
-        return _penguin_moves(win)
+        return _penguin_moves(win, ("bill length",))
+    if kind == "penguins second inputs compared":
+        return _penguin_moves(win, SECOND_INPUTS)
     if kind.startswith("phase"):
         phase = win.actions_["step_phase"]
         step = Move(lambda: button(phase), phase.trigger, idle)
         more = lambda: win.run.phase != args[0]  # noqa: E731
         ready = lambda: bool(win.run.phase)  # noqa: E731
         return [step, Move(lambda: button(phase), phase.trigger, ready, more)]
-    if kind == "generated before and after training":
+    if kind.startswith("generated before and after training"):
         sampling, box = win.sampling, win.toolbar.speed_box
         go = sampling.generate
         fast = lambda: box.setCurrentIndex(box.count() - 1)  # noqa: E731
@@ -123,39 +134,42 @@ def show_me(done: Done, win, seen: set[str]) -> list[Move]:
         if FIRST_SAMPLE not in seen:
             at_zero = lambda: go.isEnabled() and idle() and win.run.step == 0  # noqa: E731
             moves.append(Move(lambda: go, go.click, at_zero))
-        return [
-            *moves,
-            Move(lambda: box, fast, lambda: FIRST_SAMPLE in seen),
-            Move(lambda: button(play), play.trigger),
-            Move(lambda: go, go.click, lambda: trained(win) and not win.playing),
-        ]
+        if LAST_SAMPLE not in seen:
+            moves += [
+                Move(lambda: box, fast, lambda: FIRST_SAMPLE in seen),
+                Move(lambda: button(play), play.trigger),
+                Move(lambda: go, go.click, lambda: trained(win) and not win.playing),
+            ]
+        if args:
+            prefix = sampling.prefix
+            after = lambda: LAST_SAMPLE in seen and go.isEnabled()  # noqa: E731
+            moves += [
+                Move(lambda: prefix, lambda: prefix.setText(args[0]), after),
+                Move(lambda: go, go.click, after),
+            ]
+        return moves
     return []
 
 
-def _penguin_moves(win) -> list[Move]:
+def _penguin_moves(win, seconds: tuple[str, ...]) -> list[Move]:
+    """Train flipper alone, then flipper + each second input, unless its row is there."""
     pane = win.penguins
     boxes = {
         SHORT[f].replace("_", " "): pane.findChild(object, f"penguins_feature_{f}") for f in NUMERIC
     }
     idle = lambda: not pane.training and pane.train.isEnabled()  # noqa: E731
-    ran = lambda: {"flipper"} in _penguin_runs(win) and idle()  # noqa: E731
 
-    def only_flipper() -> None:
-        for name, box in boxes.items():
-            box.setChecked(name == "flipper")
+    def only(names) -> Callable[[], None]:
+        return lambda: [box.setChecked(n in names) for n, box in boxes.items()]
 
-    flipper = boxes["flipper"]
     moves = []
-    if {"flipper"} not in _penguin_runs(win):
+    for names in [("flipper",)] + [("flipper", s) for s in seconds]:
+        if set(names) in _penguin_runs(win):
+            continue
+        box = boxes[names[-1]]
         moves += [
-            Move(lambda: flipper, only_flipper, idle),
+            Move(lambda box=box: box, only(names), idle),
             Move(lambda: pane.reset_button, pane.reset_button.click, idle),
             Move(lambda: pane.train, pane.train.click, idle),
         ]
-    bill = boxes["bill length"]
-    return [
-        *moves,
-        Move(lambda: bill, lambda: bill.setChecked(True), ran),
-        Move(lambda: pane.reset_button, pane.reset_button.click, idle),
-        Move(lambda: pane.train, pane.train.click, idle),
-    ]
+    return moves

@@ -28,7 +28,7 @@ MAX_TASK_WORDS = 40
 MAX_SEEN_WORDS = 60
 TABS = ("example", "graph", "gradients", "loss", "sampling", "penguins")
 RUN_SETUPS = ("fresh",)  # run: fresh = a new run at step 0 (the learner is asked first)
-SETUP_KEYS = ("tab", "preset", "select", "run", "penguins", "descent lr")
+SETUP_KEYS = ("tab", "preset", "select", "run", "penguins", "descent lr", "temperature")
 TEXT_KEYS = ("title", "task", "done", "seen")
 PHASES = ("forward", "loss", "backward", "update")
 NUMBER = r"(-?\d+(?:\.\d+)?)"
@@ -40,8 +40,14 @@ DONE = {
     "descended": "Descend ran once on the graph",
     r"loss fell over (\d+) descents": "that many descents in a row, and the output fell",
     "penguins accuracy compared": "the runs table has flipper alone and flipper + bill length",
+    "penguins second inputs compared": (
+        "the runs table has flipper alone and flipper + each of bill length, bill depth, body mass"
+    ),
     f"phase ({'|'.join(PHASES)})": "phase stepping of a GPT step reached that phase",
     "generated before and after training": "names generated at step 0, then after training",
+    r"generated before and after training, then from (\w+)": (
+        "names generated at step 0, after training, then after training from that prefix"
+    ),
 }
 PENGUIN_WORDS = {**{f: f for f in FEATURES}, **{v.replace("_", " "): k for k, v in SHORT.items()}}
 
@@ -85,6 +91,13 @@ def parse_done(text: str) -> Done | None:
     return None
 
 
+def _number_in(text: str, lo: float, hi: float) -> bool:
+    try:
+        return lo <= float(text) <= hi
+    except ValueError:
+        return False
+
+
 def _check_setup(key: str, value: str) -> str:
     """'' if `key: value` is a setup the app knows, else why not."""
     if key == "tab" and value not in TABS:
@@ -101,13 +114,9 @@ def _check_setup(key: str, value: str) -> str:
             return f"unknown penguin input {bad[0].strip() if bad else value!r}; inputs are: " + (
                 ", ".join(PENGUIN_WORDS)
             )
-    if key == "descent lr":
-        try:
-            ok = 0.001 <= float(value) <= 10
-        except ValueError:
-            ok = False
-        if not ok:
-            return f"descent lr is a number from 0.001 to 10, not {value!r}"
+    for name, lo, hi in (("descent lr", 0.001, 10), ("temperature", 0.1, 2)):
+        if key == name and not _number_in(value, lo, hi):
+            return f"{name} is a number from {lo:g} to {hi:g}, not {value!r}"
     return ""
 
 

@@ -1,6 +1,8 @@
 """Lesson files (issue 16): the parser, its vocabulary, its errors, and the safe Markdown.
 No Qt: lessons.files and lessons.markdown are plain Python."""
 
+import re
+
 import pytest
 
 from microgpt_gui.lessons import files
@@ -39,6 +41,7 @@ def test_a_good_file_gives_its_setup_in_order_its_task_and_its_event():
         (("task: Nudge x from 2 to 3.", "task Nudge x"), 5, "expected 'key: value'"),
         (("select: x", "title: again"), 4, "title is given twice (first on line 1)"),
         (("tab: graph", "descent lr: -1"), 2, "descent lr is a number"),
+        (("tab: graph", "temperature: 9"), 2, "temperature is a number from 0.1 to 2"),
         (("tab: graph", "penguins: flipper, beak"), 2, "unknown penguin input 'beak'"),
         (("tab: graph", "run: later"), 2, "run can be: fresh"),
         (("seen: y moved by 3.\n", ""), 7, "the header has no seen: line"),
@@ -80,9 +83,9 @@ def test_the_bundled_lessons_are_eight_in_the_posts_order_each_short_with_one_ta
         "backward pass walked",
         "descended",
         "loss fell over 20 descents",
-        "penguins accuracy compared",
+        "penguins second inputs compared",
         "phase update",
-        "generated before and after training",
+        "generated before and after training, then from xq",
     ]
     for lesson in lessons:
         assert files.words(lesson.body) <= 150 and lesson.task and lesson.seen
@@ -106,3 +109,26 @@ def test_the_readmes_example_lesson_parses():
     example = section.split("```\n", 2)[1]
     lesson = files.parse(example, "README.md")
     assert lesson.done.text == "nudged x by 1" and lesson.setup[0] == ("tab", "graph")
+
+
+def test_lesson_6s_accuracies_are_what_the_core_computes_and_body_mass_does_not_help():
+    """The 'about N%' of lesson 6's check mark, against PenguinModel trained as one press
+    of Train does (TRAIN_STEPS full-batch Adam steps, the pane's default seed and split)."""
+    from microgpt.penguins import PenguinModel
+    from microgpt_gui.panes.penguins import TRAIN_STEPS
+
+    lesson = next(x for x in files.load_all() if x.source.startswith("06-"))
+    quoted = dict(re.findall(r"(alone|bill length|bill depth|body mass) about (\d+)%", lesson.seen))
+    second = {"alone": None, "bill length": "bill_length_mm", "bill depth": "bill_depth_mm"}
+    second["body mass"] = "body_mass_g"
+    computed = {}
+    for words_, feature in second.items():
+        model = PenguinModel(["flipper_length_mm"] + ([feature] if feature else []))
+        for _ in range(TRAIN_STEPS):
+            model.step()
+        computed[words_] = model.accuracy("test") * 100
+    assert set(quoted) == set(second)
+    for key, percent in quoted.items():
+        assert abs(computed[key] - int(percent)) < 1, (key, computed[key])
+    assert computed["bill length"] > computed["alone"] + 10  # it separates Adelie/Chinstrap
+    assert computed["body mass"] <= computed["alone"]  # body mass does not

@@ -6,6 +6,7 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 
 from microgpt import TrainConfig
+from microgpt.penguins import NUMERIC
 from microgpt_gui.lessons import files, show_me
 from microgpt_gui.panes.lessons import LessonsPane
 
@@ -83,14 +84,20 @@ def do_lesson_by_hand(qtbot, win, k: int) -> None:
     elif k == 6:
         penguins = win.penguins
         qtbot.waitUntil(lambda: penguins.data is not None and not penguins.training)
-        click(qtbot, penguins.train)
-        qtbot.waitUntil(
-            lambda: penguins.runs.rowCount() == 1 and not penguins.training, timeout=WAIT
-        )
-        assert not pane.done
-        click(qtbot, penguins.findChild(object, "penguins_feature_bill_length_mm"))
-        click(qtbot, penguins.reset_button)
-        click(qtbot, penguins.train)
+        boxes = {f: penguins.findChild(object, f"penguins_feature_{f}") for f in NUMERIC}
+        for second in (None, "bill_length_mm", "bill_depth_mm", "body_mass_g"):
+            assert not pane.done
+            if second:
+                for f, box in boxes.items():
+                    if box.isChecked() != (f in ("flipper_length_mm", second)):
+                        click(qtbot, box)
+                click(qtbot, penguins.reset_button)
+            rows = penguins.runs.rowCount()
+            click(qtbot, penguins.train)
+            qtbot.waitUntil(
+                lambda rows=rows: penguins.runs.rowCount() == rows + 1 and not penguins.training,
+                timeout=WAIT,
+            )
     elif k == 7:
         for _ in range(4):
             qtbot.waitUntil(lambda: not win.playing, timeout=WAIT)
@@ -99,11 +106,17 @@ def do_lesson_by_hand(qtbot, win, k: int) -> None:
             qtbot.waitUntil(lambda phase=phase: win.run.phase != phase, timeout=WAIT)
     elif k == 8:
         qtbot.waitUntil(lambda: win.run.step == 0, timeout=WAIT)  # the lesson reset the run
+        assert win.sampling.temperature.value() == 1.0  # step 0 drawn from the model's own p
         with qtbot.waitSignal(win.run.sampled, timeout=WAIT):
             click(qtbot, win.sampling.generate)
         assert not pane.done
         click(qtbot, tool(win, "play"))
         qtbot.waitUntil(lambda: win.run.finished and not win.playing, timeout=WAIT)
+        with qtbot.waitSignal(win.run.sampled, timeout=WAIT):
+            click(qtbot, win.sampling.generate)
+        assert not pane.done  # the xq prefix is part of the task
+        win.sampling.prefix.clear()
+        qtbot.keyClicks(win.sampling.prefix, "xq")
         click(qtbot, win.sampling.generate)
 
 
