@@ -32,7 +32,7 @@ class LessonDriver(QObject):
         super().__init__(win)
         self.win = win
         self.lesson: Lesson | None = None
-        self.done = False
+        self.done = self.asking = False
         self.seen: set[str] = set()  # what happened since the lesson started
         self.ask_reset: Callable[[], str] = self._ask_with_a_box
         self.show = ShowMe(win)
@@ -55,6 +55,7 @@ class LessonDriver(QObject):
         """Set the window up for `lesson`; False if the learner kept a run it needed gone."""
         self.show.stop()
         self.lesson, self.done, self.seen = lesson, False, set()
+        self.asking = bool(lesson.ask)  # the task waits for the prediction
         ok = True
         for key, value in lesson.setup:
             ok = self._setup(key, value) and ok
@@ -127,8 +128,13 @@ class LessonDriver(QObject):
 
     # --- noticing the task --------------------------------------------------------------
 
+    def predicted(self) -> None:
+        """The learner answered the lesson's question: the task counts from now on."""
+        self.asking = False
+        self.check()
+
     def check(self, *_) -> None:
-        if self.lesson is None or self.done:
+        if self.lesson is None or self.done or self.asking:
             return
         if events.check(self.lesson.done, self.win, self.seen):
             self.done = True
@@ -158,7 +164,7 @@ class LessonDriver(QObject):
 
     def show_me(self) -> None:
         """Do the task, visibly (asking first if it needs a new run)."""
-        if self.lesson is None or self.done:
+        if self.lesson is None or self.done or self.asking:
             return
         for key, value in self.lesson.setup:  # the learner may have looked elsewhere since
             if key == "tab":

@@ -30,6 +30,8 @@ TABS = ("example", "graph", "gradients", "loss", "sampling", "penguins")
 RUN_SETUPS = ("fresh",)  # run: fresh = a new run at step 0 (the learner is asked first)
 SETUP_KEYS = ("tab", "preset", "select", "run", "penguins", "descent lr", "temperature")
 TEXT_KEYS = ("title", "task", "done", "seen")
+QUESTION_KEYS = ("ask", "answer")  # optional: asked before the task, with 2-4 choice: lines
+MAX_CHOICES = 4
 PHASES = ("forward", "loss", "backward", "update")
 NUMBER = r"(-?\d+(?:\.\d+)?)"
 # done events: pattern -> what it means (shown when a file names an unknown event)
@@ -77,6 +79,17 @@ class Lesson:
     done: Done
     seen: str  # the sentence shown with the check mark
     body: str  # Markdown
+    ask: str = ""  # the prediction asked before the task ('' = none)
+    choices: tuple[str, ...] = ()
+    answer: int = -1  # index of the right choice
+
+    def verdict(self, chosen: int) -> str:
+        """What the check mark says about the learner's prediction."""
+        if not self.ask or not 0 <= chosen < len(self.choices):
+            return ""
+        if chosen == self.answer:
+            return f"You predicted “{self.choices[chosen]}”: right. "
+        return f"You predicted “{self.choices[chosen]}”; it was “{self.choices[self.answer]}”. "
 
 
 def words(text: str) -> int:
@@ -128,7 +141,7 @@ def parse(text: str, source: str = "<lesson>") -> Lesson:
     except StopIteration:
         raise LessonError(source, 0, "no line '---' between the header and the text") from None
     fields: dict[str, tuple[str, int]] = {}
-    setup = []
+    setup, choices = [], []
     for n, line in enumerate(lines[:end], 1):
         if not line.strip():
             continue
@@ -146,14 +159,16 @@ def parse(text: str, source: str = "<lesson>") -> Lesson:
             if why:
                 raise LessonError(source, n, why)
             setup.append((key, value))
-        elif key in TEXT_KEYS:
+        elif key == "choice":
+            choices.append((value, n))
+        elif key in TEXT_KEYS + QUESTION_KEYS:
             if key in fields:
                 raise LessonError(
                     source, n, f"{key} is given twice (first on line {fields[key][1]})"
                 )
             fields[key] = (value, n)
         else:
-            known = ", ".join(TEXT_KEYS + SETUP_KEYS)
+            known = ", ".join(TEXT_KEYS + SETUP_KEYS + QUESTION_KEYS + ("choice",))
             raise LessonError(source, n, f"unknown key {key!r}; keys are: {known}")
     for key in TEXT_KEYS:
         if key not in fields:
@@ -174,7 +189,30 @@ def parse(text: str, source: str = "<lesson>") -> Lesson:
         if count > limit:
             raise LessonError(source, n, f"the {key} has {count} words; at most {limit}")
     title, task, seen = (fields[k][0] for k in ("title", "task", "seen"))
-    return Lesson(source, title, tuple(setup), task, done, seen, body)
+    ask, answer = _question(source, fields, choices, end)
+    texts = tuple(c for c, _ in choices)
+    return Lesson(source, title, tuple(setup), task, done, seen, body, ask, texts, answer)
+
+
+def _question(source: str, fields: dict, choices: list, end: int) -> tuple[str, int]:
+    """(ask, index of the answer) from the ask:, choice: and answer: lines; ('', -1): none."""
+    ask, answer = fields.get("ask"), fields.get("answer")
+    if ask is None:
+        stray = choices[0][1] if choices else (answer[1] if answer else 0)
+        if stray:
+            raise LessonError(source, stray, "choice: and answer: lines need an ask: line")
+        return "", -1
+    if not 2 <= len(choices) <= MAX_CHOICES:
+        where = choices[MAX_CHOICES][1] if len(choices) > MAX_CHOICES else ask[1]
+        raise LessonError(source, where, f"ask: needs 2 to {MAX_CHOICES} choice: lines")
+    if answer is None:
+        raise LessonError(source, end + 1, "the header has an ask: line but no answer: line")
+    texts = [c for c, _ in choices]
+    if len(set(texts)) < len(texts):
+        raise LessonError(source, ask[1], "two choices are the same")
+    if answer[0] not in texts:
+        raise LessonError(source, answer[1], "the answer must be one of the choices, as written")
+    return ask[0], texts.index(answer[0])
 
 
 def read(path: Path) -> Lesson:

@@ -22,6 +22,7 @@ from .. import settings, theme
 from ..lessons import files
 from ..lessons.driver import LessonDriver
 from ..lessons.markdown import to_html
+from ..lessons.question import QuestionBox
 
 OPENED_KEY = "lessons/opened"  # QSettings: the pane has been opened once (first launch)
 MIN_HEIGHT = 250  # opening the pane makes its dock this tall (at 800 px the example pane
@@ -53,6 +54,8 @@ class LessonsPane(QWidget):
         self.scroll = QScrollArea(objectName="lessons_scroll", widgetResizable=True)
         self.scroll.setWidget(self.text)
         self.scroll.setFrameShape(QScrollArea.NoFrame)
+        self.question = QuestionBox()
+        self.question.chosen.connect(self._on_question_chosen)
         self.task = QLabel(objectName="lessons_task", textFormat=Qt.PlainText, wordWrap=True)
         self.task.setStyleSheet(
             f"background: #FFF4E0; border-left: 4px solid {theme.WEIGHT.name()}; padding: 4px;"
@@ -89,6 +92,7 @@ class LessonsPane(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.title)
         layout.addWidget(self.scroll, 1)
+        layout.addWidget(self.question)
         layout.addLayout(task)
         layout.addWidget(self.tick)
         layout.addWidget(self.note)
@@ -175,7 +179,12 @@ class LessonsPane(QWidget):
             self.text.setText(to_html(item.body))
             self.task.setText(f"Your task: {item.task}")
             bad = False
-        self.task.setVisible(not bad)
+        asking = not bad and bool(item.ask)
+        if asking:
+            self.question.ask(item.ask, item.choices)
+        self.question.setVisible(asking)
+        self.task.setVisible(not bad and not asking)
+        self.show_me.setVisible(not asking)
         self.show_me.setEnabled(not bad)
         self.scroll.verticalScrollBar().setValue(0)
 
@@ -184,6 +193,13 @@ class LessonsPane(QWidget):
         self.note.setVisible(bool(text))
 
     # --- the task ---------------------------------------------------------------------
+
+    def _on_question_chosen(self, _k: int) -> None:
+        """The prediction is made: now the task."""
+        self.task.show()
+        self.show_me.show()
+        if self.driver is not None:
+            self.driver.predicted()
 
     def _on_show_me_clicked(self) -> None:
         if self.driver is not None:
@@ -194,7 +210,7 @@ class LessonsPane(QWidget):
         lesson = self.lesson
         if lesson is None:
             return
-        self.tick.setText(f"✓ {lesson.seen}")
+        self.tick.setText(f"✓ {lesson.verdict(self.question.choice)}{lesson.seen}")
         self.tick.show()
         self._say("")
         self.show_me.setEnabled(False)

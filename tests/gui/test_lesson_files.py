@@ -58,6 +58,34 @@ def test_a_bad_file_names_the_file_the_line_and_what_is_wrong(change, line, word
     assert words in str(err) and str(err).startswith("02-derivative.md")
 
 
+ASKS = "ask: How much does y grow?\nchoice: by 1\nchoice: by 3\nanswer: by 3\n"
+
+
+def test_a_question_gives_its_choices_and_the_index_of_the_answer_and_a_verdict():
+    lesson = files.parse(ASKS + GOOD, "q.md")
+    assert lesson.ask == "How much does y grow?" and lesson.choices == ("by 1", "by 3")
+    assert lesson.answer == 1 and files.parse(GOOD).ask == ""
+    assert lesson.verdict(1) == "You predicted “by 3”: right. "
+    assert lesson.verdict(0) == "You predicted “by 1”; it was “by 3”. "
+
+
+@pytest.mark.parametrize(
+    "change, line, words",
+    [
+        (("ask: How much does y grow?\n", ""), 1, "need an ask: line"),
+        (("choice: by 3\n", ""), 1, "ask: needs 2 to 4 choice: lines"),
+        (("answer: by 3\n", "choice: 5\nchoice: 6\nchoice: 7\nanswer: by 3\n"), 6, "2 to 4"),
+        (("answer: by 3", "answer: by 4"), 4, "the answer must be one of the choices"),
+        (("answer: by 3\n", ""), 11, "an ask: line but no answer: line"),
+        (("choice: by 3", "choice: by 1"), 1, "two choices are the same"),
+    ],
+)
+def test_a_bad_question_names_the_line_and_what_is_wrong(change, line, words):
+    with pytest.raises(files.LessonError) as caught:
+        files.parse(ASKS.replace(*change) + GOOD, "q.md")
+    assert caught.value.line == line and words in str(caught.value)
+
+
 def test_a_lesson_longer_than_150_words_is_refused():
     with pytest.raises(files.LessonError, match="the text has 151 words; at most 150"):
         files.parse(GOOD.replace("A derivative", "word " * 144 + "A derivative"), "long.md")
@@ -109,6 +137,7 @@ def test_the_readmes_example_lesson_parses():
     example = section.split("```\n", 2)[1]
     lesson = files.parse(example, "README.md")
     assert lesson.done.text == "nudged x by 1" and lesson.setup[0] == ("tab", "graph")
+    assert lesson.choices == ("by 1", "by 3") and lesson.answer == 1
 
 
 def test_lesson_6s_accuracies_are_what_the_core_computes_and_body_mass_does_not_help():

@@ -36,8 +36,9 @@ def tool(win, name):
     return win.toolbar.widgetForAction(win.actions_[name])
 
 
-def start(qtbot, win, k: int) -> LessonsPane:
-    """Open lesson k (1-based) as a learner does: with Next from the one before."""
+def start(qtbot, win, k: int, right: bool = True) -> LessonsPane:
+    """Open lesson k (1-based) as a learner does: with Next from the one before; answer its
+    question, if it asks one, rightly or wrongly."""
     pane = win.lessons
     if pane.index == k - 2:
         click(qtbot, pane.next)
@@ -45,7 +46,38 @@ def start(qtbot, win, k: int) -> LessonsPane:
         pane.go(k - 1)
     assert pane.index == k - 1 and not pane.done
     assert pane.title.text().startswith(f"{k}. ")
+    predict(qtbot, pane, right)
     return pane
+
+
+def predict(qtbot, pane, right: bool) -> None:
+    """Pick the right choice, or the first wrong one; only then the task shows."""
+    lesson = pane.lesson
+    if not lesson.ask:
+        assert not pane.question.isVisibleTo(pane) and pane.task.isVisibleTo(pane)
+        return
+    assert pane.question.isVisibleTo(pane) and lesson.ask in pane.question.label.text()
+    assert not pane.task.isVisibleTo(pane) and not pane.show_me.isVisibleTo(pane)
+    k = lesson.answer if right else next(i for i in range(9) if i != lesson.answer)
+    button = pane.findChild(object, f"lessons_choice_{k + 1}")
+    click(qtbot, button, QPoint(8, button.height() // 2))  # on its round indicator
+    assert pane.task.isVisibleTo(pane) and pane.show_me.isVisibleTo(pane)
+    other = pane.findChild(object, f"lessons_choice_{(k + 1) % len(lesson.choices) + 1}")
+    assert not other.isEnabled()  # one prediction: it cannot be changed after the fact
+
+
+def verdict(pane, right: bool) -> str:
+    lesson = pane.lesson
+    if not lesson.ask:
+        return ""
+    picked = (
+        lesson.choices[lesson.answer]
+        if right
+        else next(c for i, c in enumerate(lesson.choices) if i != lesson.answer)
+    )
+    if right:
+        return f"You predicted “{picked}”: right. "
+    return f"You predicted “{picked}”; it was “{lesson.choices[lesson.answer]}”. "
 
 
 def surprised_card(qtbot, win) -> int:
@@ -163,11 +195,12 @@ def test_a_lesson_that_needs_a_new_run_saves_the_old_one_first_if_asked(
 
 def test_every_lesson_done_by_hand_through_the_real_widgets(win, qtbot):
     win.lessons.open()
+    assert sum(bool(x.ask) for x in win.lessons.lessons) >= 6
     for k in range(1, 9):
         pane = start(qtbot, win, k)
         do_lesson_by_hand(qtbot, win, k)
         qtbot.waitUntil(lambda pane=pane: pane.done, timeout=WAIT)
-        assert pane.tick.text() == "✓ " + pane.lesson.seen
+        assert pane.tick.text() == "✓ " + verdict(pane, True) + pane.lesson.seen
         assert pane.list.itemText(k - 1).endswith("✓")
 
 
@@ -179,14 +212,14 @@ def test_every_lesson_done_with_show_me_and_a_run_is_never_reset_unasked(win, qt
     for k in range(1, 9):
         if k == 8:  # the run has steps: the learner is asked first, and may keep it
             win.lessons.driver.ask_reset = lambda: "cancel"
-            start(qtbot, win, k)
+            start(qtbot, win, k, right=False)
             assert win.run.step > 0 and win.lessons.note.text().startswith("Your run is kept")
             win.lessons.driver.ask_reset = lambda: "reset"
-        pane = start(qtbot, win, k) if k != 8 else win.lessons
+        pane = start(qtbot, win, k, right=False) if k != 8 else win.lessons
         outlined.clear()
         click(qtbot, pane.show_me)
         qtbot.waitUntil(lambda pane=pane: pane.done, timeout=WAIT)
-        assert pane.tick.text() == "✓ " + pane.lesson.seen
+        assert pane.tick.text() == "✓ " + verdict(pane, False) + pane.lesson.seen
         assert outlined, f"lesson {k}: Show me highlighted nothing"
         expected = {
             1: win.example.strip,
@@ -211,5 +244,5 @@ def test_a_bad_lesson_file_is_a_message_in_the_pane_not_a_crash(qtbot, tmp_path)
     assert pane.list.itemText(1) == "⚠ 02-bad.md: cannot be shown"
     click(qtbot, pane.next)
     assert "02-bad.md" in pane.title.text()
-    assert "line 2: no tab &#x27;&lt;b&gt;kitchen&lt;/b&gt;&#x27;" in pane.text.text()  # escaped
+    assert "line 7: no tab &#x27;&lt;b&gt;kitchen&lt;/b&gt;&#x27;" in pane.text.text()  # escaped
     assert not pane.show_me.isEnabled() and not pane.task.isVisible()
