@@ -78,6 +78,31 @@ def check(done: Done, win, seen: set[str]) -> bool:
     return False
 
 
+def task_widgets(done: Done, win) -> list:
+    """The widgets a lesson's task uses: each must be on screen when the lesson opens."""
+    kind, graph, pane = done.kind, win.graph, win.penguins
+    button = win.toolbar.widgetForAction
+    if kind == "most surprised card clicked":
+        return [win.example.strip, button(win.actions_["step"])]
+    if kind.startswith("nudged"):
+        return [graph.inspector.spin, graph.inspector.slider, graph.inspector.function_plot.widget]
+    if kind == "backward pass walked":
+        return [graph.restart_button, graph.next_button, graph.view]
+    if kind == "descended":
+        return [graph.descent.descend, graph.view]
+    if kind.startswith("loss fell"):
+        return [graph.descent.count, graph.descent.train, graph.descent.plot.widget]
+    if kind.startswith("penguins"):
+        boxes = [pane.findChild(object, f"penguins_feature_{f}") for f in NUMERIC]
+        return [*boxes, pane.reset_button, pane.train, pane.runs]
+    if kind.startswith("phase"):
+        return [button(win.actions_["step_phase"]), win.example.strip]
+    if kind.startswith("generated"):
+        sampling = win.sampling
+        return [sampling.generate, sampling.prefix, sampling.results, button(win.actions_["play"])]
+    return []
+
+
 def show_me(done: Done, win, seen: set[str]) -> list[Move]:
     """The moves that do the task, through the widgets a learner would use."""
     kind, args, graph = done.kind, done.args, win.graph

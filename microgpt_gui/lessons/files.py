@@ -30,7 +30,8 @@ TABS = ("example", "graph", "gradients", "loss", "sampling", "penguins")
 RUN_SETUPS = ("fresh",)  # run: fresh = a new run at step 0 (the learner is asked first)
 SETUP_KEYS = ("tab", "preset", "select", "run", "penguins", "descent lr", "temperature")
 TEXT_KEYS = ("title", "task", "done", "seen")
-QUESTION_KEYS = ("ask", "answer")  # optional: asked before the task, with 2-4 choice: lines
+SHOWN = (*TABS, "runs")  # show: the panes a lesson arranges the window with
+QUESTION_KEYS = ("ask", "answer", "show")  # optional: asked before the task, with 2-4 choice: lines
 MAX_CHOICES = 4
 PHASES = ("forward", "loss", "backward", "update")
 NUMBER = r"(-?\d+(?:\.\d+)?)"
@@ -82,6 +83,7 @@ class Lesson:
     ask: str = ""  # the prediction asked before the task ('' = none)
     choices: tuple[str, ...] = ()
     answer: int = -1  # index of the right choice
+    show: tuple[str, ...] = ()  # the panes on screen beside the lesson (show: graph, loss)
 
     def verdict(self, chosen: int) -> str:
         """What the check mark says about the learner's prediction."""
@@ -191,7 +193,17 @@ def parse(text: str, source: str = "<lesson>") -> Lesson:
     title, task, seen = (fields[k][0] for k in ("title", "task", "seen"))
     ask, answer = _question(source, fields, choices, end)
     texts = tuple(c for c, _ in choices)
-    return Lesson(source, title, tuple(setup), task, done, seen, body, ask, texts, answer)
+    show = _shown(source, *fields.get("show", ("", 0)))
+    return Lesson(source, title, tuple(setup), task, done, seen, body, ask, texts, answer, show)
+
+
+def _shown(source: str, value: str, line: int) -> tuple[str, ...]:
+    """The panes of a show: line, checked against SHOWN."""
+    names = tuple(w.strip() for w in value.split(",") if w.strip())
+    bad = [n for n in names if n not in SHOWN]
+    if bad:
+        raise LessonError(source, line, f"show: no pane {bad[0]!r}; panes are: {', '.join(SHOWN)}")
+    return names
 
 
 def _question(source: str, fields: dict, choices: list, end: int) -> tuple[str, int]:

@@ -7,7 +7,8 @@ error here instead of its lesson."""
 
 import html
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QRect, Qt, QTimer
+from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -21,12 +22,11 @@ from PySide6.QtWidgets import (
 from .. import settings, theme
 from ..lessons import files
 from ..lessons.driver import LessonDriver
+from ..lessons.layout import LessonLayout
 from ..lessons.markdown import to_html
 from ..lessons.question import QuestionBox
 
 OPENED_KEY = "lessons/opened"  # QSettings: the pane has been opened once (first launch)
-MIN_HEIGHT = 250  # opening the pane makes its dock this tall (at 800 px the example pane
-# below keeps the ~400 px its cards and prediction chart need; the lesson text scrolls)
 
 
 class LessonsPane(QWidget):
@@ -70,6 +70,9 @@ class LessonsPane(QWidget):
         self.show_me.setToolTip("Do this task for me, slowly, with the widgets it uses")
         self.next = QPushButton("Next ▶", objectName="lessons_next")
         self.next.setToolTip("The next lesson")
+        self.my_layout = QPushButton("Back to my layout", objectName="lessons_my_layout")
+        self.my_layout.setToolTip("End the lessons: your panes, as you had arranged them")
+        self.my_layout.hide()
         self._layout()
         self._fill_list()
         self.list.currentIndexChanged.connect(self._on_list_index_changed)
@@ -83,6 +86,7 @@ class LessonsPane(QWidget):
         top.addWidget(self.back)
         top.addWidget(self.list, 1)
         top.addWidget(self.next)
+        top.addWidget(self.my_layout)
         task = QHBoxLayout()
         task.addWidget(self.task, 1)
         task.addWidget(self.show_me, 0, Qt.AlignVCenter)
@@ -111,6 +115,9 @@ class LessonsPane(QWidget):
     def attach(self, win) -> None:
         """Drive lessons on `win` (a MainWindow with every other pane built)."""
         self.win = win
+        self.arranger = LessonLayout(win, self)
+        self.arranger.restored.connect(self.my_layout.hide)
+        self.my_layout.clicked.connect(self.arranger.restore)
         self.driver = LessonDriver(win)
         self.driver.completed.connect(self._on_driver_completed)
         self.driver.note.connect(self._say)
@@ -118,12 +125,10 @@ class LessonsPane(QWidget):
     def open(self, *_) -> None:
         """Show the pane and set up the lesson on show (Help → Lessons, F2)."""
         dock = self.win.docks["lessons_pane"]
+        if self.lesson is not None and self.lesson.show:
+            self.arranger.keep()  # before the pane comes forward
         dock.show()
         dock.raise_()
-        if not dock.isFloating() and dock.height() < MIN_HEIGHT:  # room for the text
-            below = self.win.docks["example_pane"]
-            total = dock.height() + below.height()
-            self.win.resizeDocks([dock, below], [MIN_HEIGHT, total - MIN_HEIGHT], Qt.Vertical)
         self.go(self.index)
 
     def open_on_first_launch(self) -> None:
@@ -156,7 +161,30 @@ class LessonsPane(QWidget):
     def _on_list_index_changed(self, k: int) -> None:
         self._show(k)
         if self.lesson is not None and self.driver is not None:
+            if self.lesson.show and self.win.docks["lessons_pane"].isVisible():
+                self.arranger.arrange(self.lesson.show)
+                self.my_layout.show()
             self.driver.start(self.lesson)
+
+    def needed_height(self, width: int) -> int:
+        """The pane's height at `width` with its whole text, question, task and ✓ shown."""
+        layout = self.layout()
+        m = layout.contentsMargins()
+        w = width - m.left() - m.right()
+        lesson = self.lesson
+        tick = QFontMetrics(self.tick.font()).boundingRect(
+            QRect(0, 0, w, 10_000), Qt.TextWordWrap, f"✓ {lesson.verdict(0)}{lesson.seen}"
+        )
+        task_w = w - self.show_me.sizeHint().width() - layout.spacing()
+        parts = [
+            self.next.sizeHint().height(),
+            self.title.heightForWidth(w),
+            self.text.heightForWidth(w - self.scroll.verticalScrollBar().sizeHint().width()),
+            self.question.heightForWidth(w) if lesson.ask else 0,
+            max(self.task.heightForWidth(task_w), self.show_me.sizeHint().height()),
+            tick.height(),
+        ]
+        return sum(parts) + layout.spacing() * (len(parts) + 1) + m.top() + m.bottom() + 8
 
     def _show(self, k: int) -> None:
         """Put lesson k's text on show (no setup)."""

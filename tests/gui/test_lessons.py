@@ -165,11 +165,11 @@ def test_help_lessons_f2_opens_the_pane_and_the_first_launch_opens_it_once(win, 
     action.trigger()
     qtbot.waitUntil(lambda: in_front(pane))
     assert pane.title.text() == "1. What is the network trying to do?"
-    win.docks["loss_pane"].raise_()
+    click(qtbot, pane.my_layout)  # the learner's layout back: the lessons behind the loss
     qtbot.waitUntil(lambda: not in_front(pane))
     pane.open_on_first_launch()  # these settings are new: the first launch
     qtbot.waitUntil(lambda: in_front(pane))
-    win.docks["loss_pane"].raise_()
+    click(qtbot, pane.my_layout)
     pane.open_on_first_launch()  # remembered: not again
     qtbot.waitUntil(lambda: in_front(win.loss))
     assert not in_front(pane)
@@ -244,5 +244,5 @@ def test_a_bad_lesson_file_is_a_message_in_the_pane_not_a_crash(qtbot, tmp_path)
     assert pane.list.itemText(1) == "⚠ 02-bad.md: cannot be shown"
     click(qtbot, pane.next)
     assert "02-bad.md" in pane.title.text()
-    assert "line 7: no tab &#x27;&lt;b&gt;kitchen&lt;/b&gt;&#x27;" in pane.text.text()  # escaped
+    assert "line 8: no tab &#x27;&lt;b&gt;kitchen&lt;/b&gt;&#x27;" in pane.text.text()  # escaped
     assert not pane.show_me.isEnabled() and not pane.task.isVisible()
