@@ -54,6 +54,9 @@ def main() -> None:
         pane.open()
         pane.go(k)
         wait(app, lambda: False, 0.5)
+        lesson = pane.lesson
+        if done and lesson is not None and lesson.ask:  # predict first: the right choice
+            pane.findChild(object, f"lessons_choice_{lesson.answer + 1}").click()
         if done:
             pane.show_me.click()
             outline = pane.driver.show.outline
