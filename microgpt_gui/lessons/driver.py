@@ -48,6 +48,8 @@ class LessonDriver(QObject):
         run.phase_changed.connect(self._on_run_phase_changed)
         run.sampled.connect(self._on_run_sampled)
         run.reported.connect(self.check)
+        win.example.read_shown.connect(self._on_example_read_shown)
+        win.example.attention.grid.cell_clicked.connect(self.check)
 
     # --- starting a lesson ------------------------------------------------------------
 
@@ -160,6 +162,13 @@ class LessonDriver(QObject):
             self.seen.add(events.LAST_SAMPLE)
         self.check()
 
+    def _on_example_read_shown(self, reading) -> None:
+        if reading.step == 0:
+            self.seen.add(events.READ_FIRST + reading.doc)
+        elif events.trained(self.win) and events.READ_FIRST + reading.doc in self.seen:
+            self.seen.add(events.READ_LAST)
+        self.check()
+
     # --- Show me ----------------------------------------------------------------------
 
     def show_me(self) -> None:
@@ -170,6 +179,7 @@ class LessonDriver(QObject):
             if key == "tab":
                 self._setup(key, value)
         needs_fresh = ("run", "fresh") in self.lesson.setup
-        if needs_fresh and events.FIRST_SAMPLE not in self.seen and not self.fresh_run():
+        begun = any(s == events.FIRST_SAMPLE or s.startswith(events.READ_FIRST) for s in self.seen)
+        if needs_fresh and not begun and not self.fresh_run():
             return
         self.show.play(events.show_me(self.lesson.done, self.win, self.seen))

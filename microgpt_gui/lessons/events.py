@@ -3,6 +3,8 @@ after the signals the driver listens to) and how Show me does it (a list of Move
 
 from collections.abc import Callable
 
+import numpy as np
+
 from microgpt.penguins import NUMERIC, SHORT
 
 from .files import Done
@@ -10,6 +12,8 @@ from .show_me import Move
 
 FIRST_SAMPLE, LAST_SAMPLE = "sampled at step 0", "sampled after training"
 FROM_PREFIX = "sampled after training from "  # + the prefix
+READ_FIRST, READ_LAST = "read at step 0: ", "read after training"  # + the name, first
+SHOW_NAME = "emma"  # the name Show me types when the learner has not typed one
 SECOND_INPUTS = ("bill length", "bill depth", "body mass")  # each beside flipper, lesson 6
 TRAINED_STEP = 1000  # "train to step 1000", or to the end of a shorter run
 
@@ -37,6 +41,19 @@ def _penguin_runs(win) -> list[set[str]]:
         if inputs is not None and acc is not None and acc.text():
             rows.append({w.strip() for w in inputs.text().split(",")})
     return rows
+
+
+def _attention_max_clicked(win) -> bool:
+    view = win.example.attention
+    row = view.selected_row
+    return row is not None and len(row) > 1 and row[view.grid.selected[2]] >= row.max()
+
+
+def _attention_max_cell(win) -> tuple[int, int, int]:
+    """(head, row, column) of the largest weight of head 1's last row."""
+    view = win.example.attention
+    row = view._weights[max(0, view.layer.currentIndex()), 0, -1]
+    return 0, len(row) - 1, int(np.argmax(row))
 
 
 def trained(win) -> bool:
@@ -75,6 +92,10 @@ def check(done: Done, win, seen: set[str]) -> bool:
         return LAST_SAMPLE in seen
     if kind.startswith("generated before and after training, then"):
         return LAST_SAMPLE in seen and FROM_PREFIX + args[0] in seen
+    if kind == "name read at step 0 and after training":
+        return READ_LAST in seen
+    if kind == "attention row maximum clicked":
+        return _attention_max_clicked(win)
     return False
 
 
@@ -100,6 +121,11 @@ def task_widgets(done: Done, win) -> list:
     if kind.startswith("generated"):
         sampling = win.sampling
         return [sampling.generate, sampling.prefix, sampling.results, button(win.actions_["play"])]
+    if kind.startswith("name read"):
+        box = win.example.name_input
+        return [box.box, box.read, win.example.strip, button(win.actions_["play"])]
+    if kind.startswith("attention"):
+        return [win.example.tabs]
     return []
 
 
@@ -173,7 +199,42 @@ def show_me(done: Done, win, seen: set[str]) -> list[Move]:
                 Move(lambda: go, go.click, after),
             ]
         return moves
+    if kind.startswith("name read"):
+        return _read_moves(win, seen)
+    if kind.startswith("attention"):
+        tabs, grid = win.example.tabs, win.example.attention.grid
+        moves = [Move(lambda: tabs, lambda: tabs.setCurrentWidget(win.example.attention))]
+        if win.run.latest is None:
+            moves.append(Move(lambda: button(win.actions_["step"]), win.step, idle))
+        shown = lambda: grid.isVisible() and grid._w.shape[-1] > 1  # noqa: E731
+
+        def click() -> None:
+            grid.selected = _attention_max_cell(win)
+            grid.cell_clicked.emit(*grid.selected)
+
+        return [*moves, Move(lambda: grid, click, shown)]
     return []
+
+
+def _read_moves(win, seen: set[str]) -> list[Move]:
+    """Read a name at step 0 (unless read), train to step 1000, read it again."""
+    box, play = win.example.name_input, win.actions_["play"]
+    button, speed = win.toolbar.widgetForAction, win.toolbar.speed_box
+    first = next((s.removeprefix(READ_FIRST) for s in seen if s.startswith(READ_FIRST)), "")
+    name = first or SHOW_NAME
+    idle = lambda: not win.playing and not win.run.phase  # noqa: E731
+    moves = [Move(lambda: box.box, lambda: box.box.setText(name))]
+    if not first:
+        at_zero = lambda: idle() and win.run.step == 0  # noqa: E731
+        moves.append(Move(lambda: box.read, box.read.click, at_zero))
+    return [
+        *moves,
+        Move(lambda: speed, lambda: speed.setCurrentIndex(speed.count() - 1)),
+        Move(
+            lambda: button(play), play.trigger, lambda: any(s.startswith(READ_FIRST) for s in seen)
+        ),
+        Move(lambda: box.read, box.read.click, lambda: trained(win) and idle()),
+    ]
 
 
 def _penguin_moves(win, seconds: tuple[str, ...]) -> list[Move]:

@@ -51,6 +51,12 @@ DONE = {
     r"generated before and after training, then from (\w+)": (
         "names generated at step 0, after training, then after training from that prefix"
     ),
+    "name read at step 0 and after training": (
+        "a name typed in the Current example pane read at step 0, then the same after training"
+    ),
+    "attention row maximum clicked": (
+        "a cell of the attention map clicked that is the largest of its row (not the first row)"
+    ),
 }
 PENGUIN_WORDS = {**{f: f for f in FEATURES}, **{v.replace("_", " "): k for k, v in SHORT.items()}}
 

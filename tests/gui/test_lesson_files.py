@@ -101,9 +101,9 @@ def test_unreadable_and_binary_files_are_lesson_errors_and_the_rest_still_load(t
     assert "03-binary.md: is a binary file" in str(loaded[2])
 
 
-def test_the_bundled_lessons_are_eight_in_the_posts_order_each_short_with_one_task():
+def test_the_bundled_lessons_are_ten_in_the_posts_order_each_short_with_one_task():
     lessons = files.load_all()
-    assert [type(x) for x in lessons] == [files.Lesson] * 8, [str(x) for x in lessons]
+    assert [type(x) for x in lessons] == [files.Lesson] * 10, [str(x) for x in lessons]
     events = [lesson.done.text for lesson in lessons]
     assert events == [
         "most surprised card clicked",
@@ -114,6 +114,8 @@ def test_the_bundled_lessons_are_eight_in_the_posts_order_each_short_with_one_ta
         "penguins second inputs compared",
         "phase update",
         "generated before and after training, then from xq",
+        "name read at step 0 and after training",
+        "attention row maximum clicked",
     ]
     for lesson in lessons:
         assert files.words(lesson.body) <= 150 and lesson.task and lesson.seen

@@ -2,6 +2,7 @@
 with Show me, each checked by its ✓; Help → Lessons (F2); the first launch opens it once;
 a bad lesson file is a message in the pane; a lesson never resets a run without asking."""
 
+import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, Qt
 
@@ -150,6 +151,27 @@ def do_lesson_by_hand(qtbot, win, k: int) -> None:
         win.sampling.prefix.clear()
         qtbot.keyClicks(win.sampling.prefix, "xq")
         click(qtbot, win.sampling.generate)
+    elif k == 9:
+        qtbot.waitUntil(lambda: win.run.step == 0, timeout=WAIT)  # the lesson reset the run
+        box = win.example.findChild(object, "example_input")
+        qtbot.keyClicks(box, "ada")
+        with qtbot.waitSignal(win.example.read_shown, timeout=WAIT):
+            qtbot.keyClick(box, Qt.Key_Return)
+        assert not pane.done
+        click(qtbot, tool(win, "play"))
+        qtbot.waitUntil(lambda: win.run.finished and not win.playing, timeout=WAIT)
+        click(qtbot, win.example.findChild(object, "example_read"))
+    elif k == 10:
+        example = win.example
+        bar = example.tabs.tabBar()
+        click(qtbot, bar, bar.tabRect(example.tabs.indexOf(example.attention)).center())
+        grid = example.attention.grid
+        weights = grid._w[0, -1]  # head 1, the last row
+        best = int(np.argmax(weights))
+        for j in (best - 1 if best else best + 1, best):  # another cell of the row first
+            click(qtbot, grid, grid.cell_rect(0, len(weights) - 1, j).center().toPoint())
+            assert pane.done == (j == best)
+        assert f"{weights[best]:.2f}" in example.attention.detail.text()
 
 
 def in_front(widget) -> bool:
@@ -196,7 +218,7 @@ def test_a_lesson_that_needs_a_new_run_saves_the_old_one_first_if_asked(
 def test_every_lesson_done_by_hand_through_the_real_widgets(win, qtbot):
     win.lessons.open()
     assert sum(bool(x.ask) for x in win.lessons.lessons) >= 6
-    for k in range(1, 9):
+    for k in range(1, 11):
         pane = start(qtbot, win, k)
         do_lesson_by_hand(qtbot, win, k)
         qtbot.waitUntil(lambda pane=pane: pane.done, timeout=WAIT)
@@ -209,7 +231,7 @@ def test_every_lesson_done_with_show_me_and_a_run_is_never_reset_unasked(win, qt
     cover = show_me.Outline.cover
     monkeypatch.setattr(show_me.Outline, "cover", lambda s, w: (outlined.append(w), cover(s, w)))
     win.lessons.open()
-    for k in range(1, 9):
+    for k in range(1, 11):
         if k == 8:  # the run has steps: the learner is asked first, and may keep it
             win.lessons.driver.ask_reset = lambda: "cancel"
             start(qtbot, win, k, right=False)
@@ -230,6 +252,8 @@ def test_every_lesson_done_with_show_me_and_a_run_is_never_reset_unasked(win, qt
             6: win.penguins.train,
             7: tool(win, "step_phase"),
             8: win.sampling.generate,
+            9: win.example.findChild(object, "example_read"),
+            10: win.example.attention.grid,
         }[k]
         assert expected in outlined
 
