@@ -50,8 +50,8 @@ def main() -> None:
     pane = win.lessons
     pane.driver.ask_reset = lambda: "reset"
     win.toolbar.set_speed(None)
+    pane.open()  # once: opening again would set the lesson on show up again (a fresh run)
     for k in range(len(pane.lessons)):
-        pane.open()
         pane.go(k)
         wait(app, lambda: False, 0.5)
         lesson = pane.lesson

@@ -13,7 +13,7 @@ from .show_me import Move
 FIRST_SAMPLE, LAST_SAMPLE = "sampled at step 0", "sampled after training"
 FROM_PREFIX = "sampled after training from "  # + the prefix
 READ_FIRST, READ_LAST = "read at step 0: ", "read after training"  # + the name, first
-SHOW_NAME = "emma"  # the name Show me types when the learner has not typed one
+SHOW_NAME = "anna"  # the name Show me types when the learner has not typed one
 SECOND_INPUTS = ("bill length", "bill depth", "body mass")  # each beside flipper, lesson 6
 TRAINED_STEP = 1000  # "train to step 1000", or to the end of a shorter run
 

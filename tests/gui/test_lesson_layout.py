@@ -1,12 +1,13 @@
 """A lesson arranges the window (issue 23): at 1280x800 and 1366x768 its text (unscrolled),
 every widget its task uses and the panes its show: names are fully on screen; Back to my
-layout and closing the pane give the learner's own layout back exactly."""
+layout and closing the pane give the learner's own layout back exactly. At 1280x800 the
+gradients inspector's Check row and its answer are on screen unscrolled."""
 
 import re
 
 import pytest
 from PySide6.QtCore import QRect, Qt
-from PySide6.QtWidgets import QDockWidget
+from PySide6.QtWidgets import QDockWidget, QLabel, QPushButton
 
 from microgpt import TrainConfig
 from microgpt_gui.lessons import events, files
@@ -89,3 +90,22 @@ def test_the_loss_plot_is_shown_by_every_lesson_that_says_the_loss_goes_down():
         text = f"{lesson.title} {lesson.body} {lesson.seen}".lower()
         if re.search(r"loss[^.]*\b(down|fall|falls|fell|lower)", text):
             assert "loss" in lesson.show, lesson.source
+
+
+def test_the_check_row_and_its_answer_are_fully_visible_at_1280x800(make_window, qtbot):
+    win = make_window(config=TrainConfig(num_steps=30), backend="numpy")
+    win.resize(1280, 800)
+    win.bring_forward("gradients_pane")
+    with qtbot.waitSignal(win.run.reported, timeout=10000):
+        win.step()
+    inspector = win.gradients.inspector
+    with qtbot.waitSignal(win.run.answered, timeout=10000):  # the split, asked on a click
+        win.gradients.heatmaps["wte"].cell_clicked.emit("wte", 4, 3)
+    button = inspector.findChild(QPushButton, "inspector_check")
+    with qtbot.waitSignal(win.run.answered, timeout=10000):
+        qtbot.mouseClick(button, Qt.LeftButton)
+    result = inspector.findChild(QLabel, "inspector_check_result")
+    qtbot.waitUntil(lambda: "autograd" in result.text())
+    box = inspector.findChild(object, "inspector_check_h")
+    for widget in (box, button, result):
+        assert fully_shown(widget, win), widget.objectName()
