@@ -37,6 +37,7 @@ class Forward:
     loss: float  # (1/n) * sum(position_losses), as train_pass computes it
     position_losses: np.ndarray  # (n,) -log p(target)
     probs: np.ndarray  # (n, vocab) the softmax at each position
+    attention: np.ndarray | None = None  # (n_layer, n_head, n, n); None: not kept (scalar)
 
 
 class Backend(Protocol):

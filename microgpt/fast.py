@@ -118,16 +118,19 @@ class NumpyBackend:
     # --- forward ------------------------------------------------------------------
 
     def _block(self, x: np.ndarray, lw: LayerWeights) -> tuple[np.ndarray, LayerCache]:
-        """One transformer block over all n positions: its output (n, e) and its cache."""
+        """One transformer block over all n positions: its output (n, e) and its cache.
+        x may have leading batch axes, (B, n, e): documents of the same length at once."""
         cfg = self.config
-        n, h_, hd = len(x), cfg.n_head, cfg.head_dim
+        *lead, n, _ = x.shape
+        h_, hd = cfg.n_head, cfg.head_dim
         xn, s1 = rmsnorm(x, self.inv_e)
-        qkv = (xn @ lw.qkv.T).reshape(n, 3, h_, hd).transpose(1, 2, 0, 3)  # (3, H, n, hd)
+        qkv = (xn @ lw.qkv.T).reshape(*lead, n, 3, h_, hd)
+        qkv = np.moveaxis(qkv, -3, 0).swapaxes(-3, -2)  # (3, *lead, H, n, hd)
         q, k, v = qkv[0], qkv[1], qkv[2]
         # scores[h, t, u] = sum_j q[h, t, j] * k[h, u, j] / sqrt(hd), masked for u > t
-        scores = (q @ k.transpose(0, 2, 1)) * self.scale + self.mask[:n, :n]  # (H, n, n)
+        scores = (q @ k.swapaxes(-1, -2)) * self.scale + self.mask[:n, :n]  # (*lead, H, n, n)
         w = softmax(scores)
-        cat = (w @ v).transpose(1, 0, 2).reshape(n, cfg.n_embd)  # (n, e) heads concatenated
+        cat = (w @ v).swapaxes(-3, -2).reshape(*lead, n, cfg.n_embd)  # heads side by side
         x_mid = cat @ lw.wo.T + x  # attention output + residual
         xn2, s2 = rmsnorm(x_mid, self.inv_e)
         h = np.maximum(xn2 @ lw.fc1.T, 0.0)  # (n, 4e) relu
@@ -135,16 +138,16 @@ class NumpyBackend:
         return x_out, LayerCache(x, s1, xn, q, k, v, w, cat, x_mid, s2, xn2, h)
 
     def _forward(self, wts: Weights, token_ids: list[int]):
-        """Logits (n, vocab) for each position, plus what the backward pass needs."""
-        n = len(token_ids)
-        onehot = self.onehot[token_ids]  # (n, vocab)
+        """Logits (n, vocab) for each position, plus what the backward pass needs; token_ids
+        (B, n) gives (B, n, vocab) (a forward only: the backward takes one document)."""
+        n = np.shape(token_ids)[-1]
         x0 = wts.wte[token_ids] + wts.wpe[:n]  # (n, e) token + position embedding
         x, s0 = rmsnorm(x0, self.inv_e)
         caches = []
         for lw in wts.layers:
             x, c = self._block(x, lw)
             caches.append(c)
-        return x @ wts.lm_head.T, (onehot, x0, s0, caches, x)
+        return x @ wts.lm_head.T, (token_ids, x0, s0, caches, x)
 
     # --- backward -----------------------------------------------------------------
 
@@ -173,7 +176,8 @@ class NumpyBackend:
 
     def _backward(self, wts: Weights, dlogits: np.ndarray, saved) -> np.ndarray:
         """A new flat gradient vector, layout order, from dL/dlogits (n, vocab)."""
-        onehot, x0, s0, caches, x = saved
+        token_ids, x0, s0, caches, x = saved
+        onehot = self.onehot[token_ids]  # (n, vocab)
         grads = np.zeros(self._size)
         g = self._views(grads)
         np.matmul(dlogits.T, x, out=g.lm_head)  # (vocab, e)
@@ -227,8 +231,19 @@ class NumpyBackend:
     ) -> Forward:
         """train_pass's forward alone; params may be any vector (views made, none cached)."""
         with np.errstate(all="ignore"):
-            probs, losses, loss, _ = self._probs(self._views(params), tokens)
-        return Forward(loss=loss, position_losses=losses, probs=probs)
+            probs, losses, loss, saved = self._probs(self._views(params), tokens)
+        attention = np.stack([c.w for c in saved[3]])  # (n_layer, H, n, n)
+        return Forward(loss=loss, position_losses=losses, probs=probs, attention=attention)
+
+    def mean_losses(self, params: np.ndarray, tokens: np.ndarray) -> np.ndarray:
+        """(B,): each document's mean -log p(target), for B documents of one length at once:
+        tokens (B, n + 1). The mean is numpy's, so it may differ from forward's loss by ~1e-16."""
+        n = tokens.shape[1] - 1
+        with np.errstate(all="ignore"):
+            logits, _ = self._forward(self._views(params), tokens[:, :n])  # (B, n, vocab)
+            probs = softmax(logits)
+            p = np.take_along_axis(probs, tokens[:, 1:, None], axis=-1)[..., 0]  # (B, n)
+        return -np.log(p).mean(axis=1)
 
     def position_grads(self, params: np.ndarray, tokens: list[int], index: int) -> np.ndarray:
         """(n,): entry k = d((1/n)·loss_k)/d(params[index]), one backward pass per position.

@@ -96,6 +96,23 @@ class CellAnswer:
 
 
 @dataclass(frozen=True)
+class ReadRequest:
+    """Any text through the model with its current weights: no training, the run untouched."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class ReadAnswer:
+    """What the worker says to a ReadRequest: `reading` a microgpt.reading.Reading, or
+    `error` why there is none (characters the model has never seen, ...)."""
+
+    request: ReadRequest
+    reading: object = None
+    error: str = ""
+
+
+@dataclass(frozen=True)
 class PlayRequest:
     steps: int = 0  # train this many more steps; 0 = to the end of the schedule
 

@@ -100,6 +100,7 @@ class MainWindow(QMainWindow):
         self.tab_bars = StrayTabBars(self, self.docks)
         panes["sampling_pane"][1].generate_requested.connect(self._on_sampling_generate_requested)
         panes["gradients_pane"][1].inspector.question.connect(self.send)
+        panes["example_pane"][1].question.connect(self.send)
         panes["gradients_pane"][1].inspector.trace_requested.connect(self.trace)
         panes["graph_pane"][1].trace.expand.connect(self.send)
         self.run.traced.connect(panes["graph_pane"][1].trace.show_answer)

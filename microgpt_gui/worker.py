@@ -26,6 +26,7 @@ from microgpt import (
 )
 from microgpt.backend import Interrupted
 from microgpt.config import check_cost
+from microgpt.reading import read_text
 from microgpt.timeline import Timeline
 
 from .commands import (
@@ -38,6 +39,8 @@ from .commands import (
     LearningRateRequest,
     LoadRequest,
     PlayRequest,
+    ReadAnswer,
+    ReadRequest,
     ResetRequest,
     SampleRequest,
     SaveRequest,
@@ -69,7 +72,7 @@ class TrainerWorker(TimeTravelHandlers, QObject):
     saved = Signal(str)  # path
     playing_changed = Signal(bool, str)  # playing?, and why it stopped: paused, finished, ...
     backend_changed = Signal(str)
-    answered = Signal(object)  # CellAnswer to a CheckRequest or SplitRequest
+    answered = Signal(object)  # CellAnswer to a CheckRequest or SplitRequest; ReadAnswer
     traced = Signal(object)  # TraceAnswer to a TraceRequest or ExpandRequest
     timeline_changed = Signal(object)  # microgpt.timeline.TimelineInfo
     replay_progress = Signal(int, int)  # steps replayed while going to a step, of how many
@@ -117,6 +120,7 @@ class TrainerWorker(TimeTravelHandlers, QObject):
             SplitRequest: self._on_cell,
             TraceRequest: self._on_trace,
             ExpandRequest: self._on_expand,
+            ReadRequest: self._on_read,
             **self._travel_handlers(),
         }
         self._trace = None  # the last trace asked for (its Value graph stays in this thread)
@@ -381,6 +385,13 @@ class TrainerWorker(TimeTravelHandlers, QObject):
             self._keep(e)
             return
         self.answered.emit(CellAnswer(req, value))
+
+    def _on_read(self, req: ReadRequest) -> None:
+        """The text through the model as it is now (a forward pass: the run is untouched)."""
+        try:
+            self.answered.emit(ReadAnswer(req, read_text(self._trainer, req.text)))
+        except ValueError as e:
+            self.answered.emit(ReadAnswer(req, error=str(e)))
 
     def _on_trace(self, req: TraceRequest) -> None:
         """Rebuild the last step's graph around one parameter; answer its first uses."""

@@ -32,7 +32,7 @@ class LessonDriver(QObject):
         super().__init__(win)
         self.win = win
         self.lesson: Lesson | None = None
-        self.done = False
+        self.done = self.asking = False
         self.seen: set[str] = set()  # what happened since the lesson started
         self.ask_reset: Callable[[], str] = self._ask_with_a_box
         self.show = ShowMe(win)
@@ -49,6 +49,8 @@ class LessonDriver(QObject):
         run.sampled.connect(self._on_run_sampled)
         run.reported.connect(self.check)
         win.panes["experiments_pane"].experiment_finished.connect(self.check)
+        win.example.read_shown.connect(self._on_example_read_shown)
+        win.example.attention.grid.cell_clicked.connect(self.check)
 
     # --- starting a lesson ------------------------------------------------------------
 
@@ -56,6 +58,7 @@ class LessonDriver(QObject):
         """Set the window up for `lesson`; False if the learner kept a run it needed gone."""
         self.show.stop()
         self.lesson, self.done, self.seen = lesson, False, set()
+        self.asking = bool(lesson.ask)  # the task waits for the prediction
         ok = True
         for key, value in lesson.setup:
             ok = self._setup(key, value) and ok
@@ -78,6 +81,8 @@ class LessonDriver(QObject):
             graph.select_label(value)
         elif key == "descent lr":
             graph.descent.lr.setValue(float(value))
+        elif key == "temperature":
+            win.sampling.temperature.setValue(float(value))
         elif key == "penguins":
             self._choose_penguin_inputs(value)
         elif key == "run":
@@ -126,8 +131,13 @@ class LessonDriver(QObject):
 
     # --- noticing the task --------------------------------------------------------------
 
+    def predicted(self) -> None:
+        """The learner answered the lesson's question: the task counts from now on."""
+        self.asking = False
+        self.check()
+
     def check(self, *_) -> None:
-        if self.lesson is None or self.done:
+        if self.lesson is None or self.done or self.asking:
             return
         if events.check(self.lesson.done, self.win, self.seen):
             self.done = True
@@ -143,23 +153,34 @@ class LessonDriver(QObject):
             self.seen.add(f"phase {phase}")
         self.check()
 
-    def _on_run_sampled(self, _samples) -> None:
+    def _on_run_sampled(self, samples) -> None:
         if self.win.run.step == 0:
             self.seen.add(events.FIRST_SAMPLE)
         elif events.FIRST_SAMPLE in self.seen and events.trained(self.win):
+            prefix = samples[0].prefix if samples else ""
+            if prefix:
+                self.seen.add(events.FROM_PREFIX + prefix)
             self.seen.add(events.LAST_SAMPLE)
+        self.check()
+
+    def _on_example_read_shown(self, reading) -> None:
+        if reading.step == 0:
+            self.seen.add(events.READ_FIRST + reading.doc)
+        elif events.trained(self.win) and events.READ_FIRST + reading.doc in self.seen:
+            self.seen.add(events.READ_LAST)
         self.check()
 
     # --- Show me ----------------------------------------------------------------------
 
     def show_me(self) -> None:
         """Do the task, visibly (asking first if it needs a new run)."""
-        if self.lesson is None or self.done:
+        if self.lesson is None or self.done or self.asking:
             return
         for key, value in self.lesson.setup:  # the learner may have looked elsewhere since
             if key == "tab":
                 self._setup(key, value)
         needs_fresh = ("run", "fresh") in self.lesson.setup
-        if needs_fresh and events.FIRST_SAMPLE not in self.seen and not self.fresh_run():
+        begun = any(s == events.FIRST_SAMPLE or s.startswith(events.READ_FIRST) for s in self.seen)
+        if needs_fresh and not begun and not self.fresh_run():
             return
         self.show.play(events.show_me(self.lesson.done, self.win, self.seen))

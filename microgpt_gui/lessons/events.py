@@ -1,12 +1,20 @@
 """Each done event of files.DONE: how the app notices it (a check on the window's state,
 after the signals the driver listens to) and how Show me does it (a list of Moves)."""
 
+from collections.abc import Callable
+
+import numpy as np
+
 from microgpt.penguins import NUMERIC, SHORT
 
 from .files import Done
 from .show_me import Move
 
 FIRST_SAMPLE, LAST_SAMPLE = "sampled at step 0", "sampled after training"
+FROM_PREFIX = "sampled after training from "  # + the prefix
+READ_FIRST, READ_LAST = "read at step 0: ", "read after training"  # + the name, first
+SHOW_NAME = "anna"  # the name Show me types when the learner has not typed one
+SECOND_INPUTS = ("bill length", "bill depth", "body mass")  # each beside flipper, lesson 6
 TRAINED_STEP = 1000  # "train to step 1000", or to the end of a shorter run
 
 
@@ -33,6 +41,19 @@ def _penguin_runs(win) -> list[set[str]]:
         if inputs is not None and acc is not None and acc.text():
             rows.append({w.strip() for w in inputs.text().split(",")})
     return rows
+
+
+def _attention_max_clicked(win) -> bool:
+    view = win.example.attention
+    row = view.selected_row
+    return row is not None and len(row) > 1 and row[view.grid.selected[2]] >= row.max()
+
+
+def _attention_max_cell(win) -> tuple[int, int, int]:
+    """(head, row, column) of the largest weight of head 1's last row."""
+    view = win.example.attention
+    row = view._weights[max(0, view.layer.currentIndex()), 0, -1]
+    return 0, len(row) - 1, int(np.argmax(row))
 
 
 def trained(win) -> bool:
@@ -62,10 +83,19 @@ def check(done: Done, win, seen: set[str]) -> bool:
     if kind == "penguins accuracy compared":
         runs = _penguin_runs(win)
         return {"flipper"} in runs and any({"flipper", "bill length"} <= r for r in runs)
+    if kind == "penguins second inputs compared":
+        runs = _penguin_runs(win)
+        return {"flipper"} in runs and all({"flipper", s} in runs for s in SECOND_INPUTS)
     if kind.startswith("phase"):
         return f"phase {args[0]}" in seen
     if kind == "generated before and after training":
         return LAST_SAMPLE in seen
+    if kind.startswith("generated before and after training, then"):
+        return LAST_SAMPLE in seen and FROM_PREFIX + args[0] in seen
+    if kind == "name read at step 0 and after training":
+        return READ_LAST in seen
+    if kind == "attention row maximum clicked":
+        return _attention_max_clicked(win)
     if kind.startswith("lab swept"):
         sweeps = _lab_sweeps(win, args[0])
         if kind.endswith("names"):
@@ -100,6 +130,39 @@ def _lab_moves(win, axis: str, few_and_many: bool) -> list[Move]:
             Move(lambda: run, run.click),
         ]
     return moves
+
+
+def task_widgets(done: Done, win) -> list:
+    """The widgets a lesson's task uses: each must be on screen when the lesson opens."""
+    kind, graph, pane = done.kind, win.graph, win.penguins
+    button = win.toolbar.widgetForAction
+    if kind == "most surprised card clicked":
+        return [win.example.strip, button(win.actions_["step"])]
+    if kind.startswith("nudged"):
+        return [graph.inspector.spin, graph.inspector.slider, graph.inspector.function_plot.widget]
+    if kind == "backward pass walked":
+        return [graph.restart_button, graph.next_button, graph.view]
+    if kind == "descended":
+        return [graph.descent.descend, graph.view]
+    if kind.startswith("loss fell"):
+        return [graph.descent.count, graph.descent.train, graph.descent.plot.widget]
+    if kind.startswith("penguins"):
+        boxes = [pane.findChild(object, f"penguins_feature_{f}") for f in NUMERIC]
+        return [*boxes, pane.reset_button, pane.train, pane.runs]
+    if kind.startswith("phase"):
+        return [button(win.actions_["step_phase"]), win.example.strip]
+    if kind.startswith("generated"):
+        sampling = win.sampling
+        return [sampling.generate, sampling.prefix, sampling.results, button(win.actions_["play"])]
+    if kind.startswith("name read"):
+        box = win.example.name_input
+        return [box.box, box.read, win.example.strip, button(win.actions_["play"])]
+    if kind.startswith("attention"):
+        return [win.example.tabs]
+    if kind.startswith("lab swept"):
+        lab = win.panes["experiments_pane"]
+        return [lab.form.preset, lab.run_button, lab.table]
+    return []
 
 
 def show_me(done: Done, win, seen: set[str]) -> list[Move]:
@@ -140,7 +203,9 @@ def show_me(done: Done, win, seen: set[str]) -> list[Move]:
             Move(lambda: bar.train, bar.train.click, lambda: not bar.training),
         ]
     if kind == "penguins accuracy compared":
-        return _penguin_moves(win)
+        return _penguin_moves(win, ("bill length",))
+    if kind == "penguins second inputs compared":
+        return _penguin_moves(win, SECOND_INPUTS)
     if kind.startswith("lab swept"):
         return _lab_moves(win, args[0], kind.endswith("names"))
     if kind.startswith("phase"):
@@ -149,7 +214,7 @@ def show_me(done: Done, win, seen: set[str]) -> list[Move]:
         more = lambda: win.run.phase != args[0]  # noqa: E731
         ready = lambda: bool(win.run.phase)  # noqa: E731
         return [step, Move(lambda: button(phase), phase.trigger, ready, more)]
-    if kind == "generated before and after training":
+    if kind.startswith("generated before and after training"):
         sampling, box = win.sampling, win.toolbar.speed_box
         go = sampling.generate
         fast = lambda: box.setCurrentIndex(box.count() - 1)  # noqa: E731
@@ -158,39 +223,77 @@ def show_me(done: Done, win, seen: set[str]) -> list[Move]:
         if FIRST_SAMPLE not in seen:
             at_zero = lambda: go.isEnabled() and idle() and win.run.step == 0  # noqa: E731
             moves.append(Move(lambda: go, go.click, at_zero))
-        return [
-            *moves,
-            Move(lambda: box, fast, lambda: FIRST_SAMPLE in seen),
-            Move(lambda: button(play), play.trigger),
-            Move(lambda: go, go.click, lambda: trained(win) and not win.playing),
-        ]
+        if LAST_SAMPLE not in seen:
+            moves += [
+                Move(lambda: box, fast, lambda: FIRST_SAMPLE in seen),
+                Move(lambda: button(play), play.trigger),
+                Move(lambda: go, go.click, lambda: trained(win) and not win.playing),
+            ]
+        if args:
+            prefix = sampling.prefix
+            after = lambda: LAST_SAMPLE in seen and go.isEnabled()  # noqa: E731
+            moves += [
+                Move(lambda: prefix, lambda: prefix.setText(args[0]), after),
+                Move(lambda: go, go.click, after),
+            ]
+        return moves
+    if kind.startswith("name read"):
+        return _read_moves(win, seen)
+    if kind.startswith("attention"):
+        tabs, grid = win.example.tabs, win.example.attention.grid
+        moves = [Move(lambda: tabs, lambda: tabs.setCurrentWidget(win.example.attention))]
+        if win.run.latest is None:
+            moves.append(Move(lambda: button(win.actions_["step"]), win.step, idle))
+        shown = lambda: grid.isVisible() and grid._w.shape[-1] > 1  # noqa: E731
+
+        def click() -> None:
+            grid.selected = _attention_max_cell(win)
+            grid.cell_clicked.emit(*grid.selected)
+
+        return [*moves, Move(lambda: grid, click, shown)]
     return []
 
 
-def _penguin_moves(win) -> list[Move]:
+def _read_moves(win, seen: set[str]) -> list[Move]:
+    """Read a name at step 0 (unless read), train to step 1000, read it again."""
+    box, play = win.example.name_input, win.actions_["play"]
+    button, speed = win.toolbar.widgetForAction, win.toolbar.speed_box
+    first = next((s.removeprefix(READ_FIRST) for s in seen if s.startswith(READ_FIRST)), "")
+    name = first or SHOW_NAME
+    idle = lambda: not win.playing and not win.run.phase  # noqa: E731
+    moves = [Move(lambda: box.box, lambda: box.box.setText(name))]
+    if not first:
+        at_zero = lambda: idle() and win.run.step == 0  # noqa: E731
+        moves.append(Move(lambda: box.read, box.read.click, at_zero))
+    return [
+        *moves,
+        Move(lambda: speed, lambda: speed.setCurrentIndex(speed.count() - 1)),
+        Move(
+            lambda: button(play), play.trigger, lambda: any(s.startswith(READ_FIRST) for s in seen)
+        ),
+        Move(lambda: box.read, box.read.click, lambda: trained(win) and idle()),
+    ]
+
+
+def _penguin_moves(win, seconds: tuple[str, ...]) -> list[Move]:
+    """Train flipper alone, then flipper + each second input, unless its row is there."""
     pane = win.penguins
     boxes = {
         SHORT[f].replace("_", " "): pane.findChild(object, f"penguins_feature_{f}") for f in NUMERIC
     }
     idle = lambda: not pane.training and pane.train.isEnabled()  # noqa: E731
-    ran = lambda: {"flipper"} in _penguin_runs(win) and idle()  # noqa: E731
 
-    def only_flipper() -> None:
-        for name, box in boxes.items():
-            box.setChecked(name == "flipper")
+    def only(names) -> Callable[[], None]:
+        return lambda: [box.setChecked(n in names) for n, box in boxes.items()]
 
-    flipper = boxes["flipper"]
     moves = []
-    if {"flipper"} not in _penguin_runs(win):
+    for names in [("flipper",)] + [("flipper", s) for s in seconds]:
+        if set(names) in _penguin_runs(win):
+            continue
+        box = boxes[names[-1]]
         moves += [
-            Move(lambda: flipper, only_flipper, idle),
+            Move(lambda box=box: box, only(names), idle),
             Move(lambda: pane.reset_button, pane.reset_button.click, idle),
             Move(lambda: pane.train, pane.train.click, idle),
         ]
-    bill = boxes["bill length"]
-    return [
-        *moves,
-        Move(lambda: bill, lambda: bill.setChecked(True), ran),
-        Move(lambda: pane.reset_button, pane.reset_button.click, idle),
-        Move(lambda: pane.train, pane.train.click, idle),
-    ]
+    return moves

@@ -29,8 +29,11 @@ MAX_TASK_WORDS = 40
 MAX_SEEN_WORDS = 60
 TABS = ("example", "graph", "gradients", "loss", "sampling", "penguins", "experiments")
 RUN_SETUPS = ("fresh",)  # run: fresh = a new run at step 0 (the learner is asked first)
-SETUP_KEYS = ("tab", "preset", "select", "run", "penguins", "descent lr")
+SETUP_KEYS = ("tab", "preset", "select", "run", "penguins", "descent lr", "temperature")
 TEXT_KEYS = ("title", "task", "done", "seen")
+SHOWN = (*TABS, "runs")  # show: the panes a lesson arranges the window with
+QUESTION_KEYS = ("ask", "answer", "show")  # optional: asked before the task, with 2-4 choice: lines
+MAX_CHOICES = 4
 PHASES = ("forward", "loss", "backward", "update")
 NUMBER = r"(-?\d+(?:\.\d+)?)"
 LAB_AXES = "|".join(AXES)
@@ -42,10 +45,22 @@ DONE = {
     "descended": "Descend ran once on the graph",
     r"loss fell over (\d+) descents": "that many descents in a row, and the output fell",
     "penguins accuracy compared": "the runs table has flipper alone and flipper + bill length",
+    "penguins second inputs compared": (
+        "the runs table has flipper alone and flipper + each of bill length, bill depth, body mass"
+    ),
     f"phase ({'|'.join(PHASES)})": "phase stepping of a GPT step reached that phase",
     "generated before and after training": "names generated at step 0, then after training",
     f"lab swept ({LAB_AXES})": "a scale-lab sweep of that setting finished with at least 3 runs",
     f"lab swept ({LAB_AXES}) on few and many names": "two, on different numbers of names",
+    r"generated before and after training, then from (\w+)": (
+        "names generated at step 0, after training, then after training from that prefix"
+    ),
+    "name read at step 0 and after training": (
+        "a name typed in the Current example pane read at step 0, then the same after training"
+    ),
+    "attention row maximum clicked": (
+        "a cell of the attention map clicked that is the largest of its row (not the first row)"
+    ),
 }
 PENGUIN_WORDS = {**{f: f for f in FEATURES}, **{v.replace("_", " "): k for k, v in SHORT.items()}}
 
@@ -75,6 +90,18 @@ class Lesson:
     done: Done
     seen: str  # the sentence shown with the check mark
     body: str  # Markdown
+    ask: str = ""  # the prediction asked before the task ('' = none)
+    choices: tuple[str, ...] = ()
+    answer: int = -1  # index of the right choice
+    show: tuple[str, ...] = ()  # the panes on screen beside the lesson (show: graph, loss)
+
+    def verdict(self, chosen: int) -> str:
+        """What the check mark says about the learner's prediction."""
+        if not self.ask or not 0 <= chosen < len(self.choices):
+            return ""
+        if chosen == self.answer:
+            return f"You predicted “{self.choices[chosen]}”: right. "
+        return f"You predicted “{self.choices[chosen]}”; it was “{self.choices[self.answer]}”. "
 
 
 def words(text: str) -> int:
@@ -87,6 +114,13 @@ def parse_done(text: str) -> Done | None:
         if m:
             return Done(pattern, m.groups(), text.strip())
     return None
+
+
+def _number_in(text: str, lo: float, hi: float) -> bool:
+    try:
+        return lo <= float(text) <= hi
+    except ValueError:
+        return False
 
 
 def _check_setup(key: str, value: str) -> str:
@@ -105,13 +139,9 @@ def _check_setup(key: str, value: str) -> str:
             return f"unknown penguin input {bad[0].strip() if bad else value!r}; inputs are: " + (
                 ", ".join(PENGUIN_WORDS)
             )
-    if key == "descent lr":
-        try:
-            ok = 0.001 <= float(value) <= 10
-        except ValueError:
-            ok = False
-        if not ok:
-            return f"descent lr is a number from 0.001 to 10, not {value!r}"
+    for name, lo, hi in (("descent lr", 0.001, 10), ("temperature", 0.1, 2)):
+        if key == name and not _number_in(value, lo, hi):
+            return f"{name} is a number from {lo:g} to {hi:g}, not {value!r}"
     return ""
 
 
@@ -123,7 +153,7 @@ def parse(text: str, source: str = "<lesson>") -> Lesson:
     except StopIteration:
         raise LessonError(source, 0, "no line '---' between the header and the text") from None
     fields: dict[str, tuple[str, int]] = {}
-    setup = []
+    setup, choices = [], []
     for n, line in enumerate(lines[:end], 1):
         if not line.strip():
             continue
@@ -141,14 +171,16 @@ def parse(text: str, source: str = "<lesson>") -> Lesson:
             if why:
                 raise LessonError(source, n, why)
             setup.append((key, value))
-        elif key in TEXT_KEYS:
+        elif key == "choice":
+            choices.append((value, n))
+        elif key in TEXT_KEYS + QUESTION_KEYS:
             if key in fields:
                 raise LessonError(
                     source, n, f"{key} is given twice (first on line {fields[key][1]})"
                 )
             fields[key] = (value, n)
         else:
-            known = ", ".join(TEXT_KEYS + SETUP_KEYS)
+            known = ", ".join(TEXT_KEYS + SETUP_KEYS + QUESTION_KEYS + ("choice",))
             raise LessonError(source, n, f"unknown key {key!r}; keys are: {known}")
     for key in TEXT_KEYS:
         if key not in fields:
@@ -169,7 +201,40 @@ def parse(text: str, source: str = "<lesson>") -> Lesson:
         if count > limit:
             raise LessonError(source, n, f"the {key} has {count} words; at most {limit}")
     title, task, seen = (fields[k][0] for k in ("title", "task", "seen"))
-    return Lesson(source, title, tuple(setup), task, done, seen, body)
+    ask, answer = _question(source, fields, choices, end)
+    texts = tuple(c for c, _ in choices)
+    show = _shown(source, *fields.get("show", ("", 0)))
+    return Lesson(source, title, tuple(setup), task, done, seen, body, ask, texts, answer, show)
+
+
+def _shown(source: str, value: str, line: int) -> tuple[str, ...]:
+    """The panes of a show: line, checked against SHOWN."""
+    names = tuple(w.strip() for w in value.split(",") if w.strip())
+    bad = [n for n in names if n not in SHOWN]
+    if bad:
+        raise LessonError(source, line, f"show: no pane {bad[0]!r}; panes are: {', '.join(SHOWN)}")
+    return names
+
+
+def _question(source: str, fields: dict, choices: list, end: int) -> tuple[str, int]:
+    """(ask, index of the answer) from the ask:, choice: and answer: lines; ('', -1): none."""
+    ask, answer = fields.get("ask"), fields.get("answer")
+    if ask is None:
+        stray = choices[0][1] if choices else (answer[1] if answer else 0)
+        if stray:
+            raise LessonError(source, stray, "choice: and answer: lines need an ask: line")
+        return "", -1
+    if not 2 <= len(choices) <= MAX_CHOICES:
+        where = choices[MAX_CHOICES][1] if len(choices) > MAX_CHOICES else ask[1]
+        raise LessonError(source, where, f"ask: needs 2 to {MAX_CHOICES} choice: lines")
+    if answer is None:
+        raise LessonError(source, end + 1, "the header has an ask: line but no answer: line")
+    texts = [c for c, _ in choices]
+    if len(set(texts)) < len(texts):
+        raise LessonError(source, ask[1], "two choices are the same")
+    if answer[0] not in texts:
+        raise LessonError(source, answer[1], "the answer must be one of the choices, as written")
+    return ask[0], texts.index(answer[0])
 
 
 def read(path: Path) -> Lesson:

@@ -3,8 +3,8 @@
 import math
 
 import numpy as np
-from PySide6.QtCore import QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter
+from PySide6.QtCore import QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPen
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from .. import theme
@@ -16,15 +16,45 @@ TITLE_H = 18  # 'head 1' above each grid
 class AttentionGrid(QWidget):
     """n_head small grids; row = the position looking, column = the position looked at."""
 
+    cell_clicked = Signal(int, int, int)  # head, row (the position looking), column (<= row)
+
     def __init__(self, parent=None):
         super().__init__(parent)
+        self.setObjectName("attention_grid")
         self._w = np.zeros((0, 0, 0))  # (n_head, n, n)
         self._labels: list[str] = []
+        self.selected: tuple[int, int, int] | None = None  # (head, row, column) outlined
         self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
+        self.setToolTip("Click a cell to read its weight and the rest of its row")
 
     def set_weights(self, weights: np.ndarray, labels) -> None:
         self._w, self._labels = weights, list(labels)
+        if self.selected is not None and self.selected[1] >= weights.shape[-1]:
+            self.selected = None
         self.update()
+
+    def cell_rect(self, head: int, row: int, col: int) -> QRectF:
+        width, margin, top, cell = self._layout()
+        x0, y0 = 4 + head * width + margin, TITLE_H + top
+        return QRectF(x0 + col * cell, y0 + row * cell, cell - 1, cell - 1)
+
+    def cell_at(self, x: float, y: float) -> tuple[int, int, int] | None:
+        """(head, row, column) of the cell at (x, y), if it is one a row can look at."""
+        heads, n = self._w.shape[0], self._w.shape[-1]
+        for h in range(heads):
+            for i in range(n):
+                for j in range(i + 1):
+                    if self.cell_rect(h, i, j).adjusted(0, 0, 1, 1).contains(x, y):
+                        return h, i, j
+        return None
+
+    def mousePressEvent(self, event) -> None:
+        hit = self.cell_at(event.position().x(), event.position().y())
+        if hit is not None:
+            self.selected = hit
+            self.update()
+            self.cell_clicked.emit(*hit)
+        super().mousePressEvent(event)
 
     def sizeHint(self) -> QSize:
         return QSize(400, 160)
@@ -90,6 +120,10 @@ class AttentionGrid(QWidget):
                     colour.setAlphaF(min(1.0, max(0.0, float(self._w[h, i, j]))))
                     qp.fillRect(r, QColor("white"))
                     qp.fillRect(r, colour)
+        if self.selected is not None:
+            qp.setPen(QPen(theme.HIGHLIGHT, 2))
+            qp.setBrush(Qt.NoBrush)
+            qp.drawRect(self.cell_rect(*self.selected))
 
 
 class AttentionView(QWidget):
@@ -107,6 +141,10 @@ class AttentionView(QWidget):
         self.caption.setWordWrap(True)
         self.caption.setStyleSheet(f"color: {theme.MUTED.name()};")
         self.grid = AttentionGrid()
+        self.detail = QLabel(objectName="attention_detail", textFormat=Qt.PlainText)
+        self.detail.setWordWrap(True)  # it quotes characters of the data: plain
+        self.detail.setMinimumWidth(100)
+        self.grid.cell_clicked.connect(self._on_grid_cell_clicked)
         self.empty = QLabel(
             "Press Step: which earlier positions each position took its information from "
             "appears here.",
@@ -122,6 +160,7 @@ class AttentionView(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.empty)
         layout.addWidget(self.grid, 1)
+        layout.addWidget(self.detail)
         self._weights = np.zeros((0, 0, 0, 0))
         self._labels: list[str] = []
         self.clear()
@@ -131,7 +170,8 @@ class AttentionView(QWidget):
         self.grid.set_weights(np.zeros((0, 0, 0)), [])
         # the view itself stays put: it is a tab's page, and a page that shows itself is
         # drawn over the current one (the "Prediction at a position" text was overprinted)
-        for w in (self.caption, self.layer, self.grid):
+        self.grid.selected = None
+        for w in (self.caption, self.layer, self.grid, self.detail):
             w.setVisible(False)
         self.empty.setVisible(True)
 
@@ -155,3 +195,29 @@ class AttentionView(QWidget):
     def _on_layer_changed(self, index: int) -> None:
         if 0 <= index < self._weights.shape[0]:
             self.grid.set_weights(self._weights[index], self._labels)
+            self._show_detail()
+
+    @property
+    def selected_row(self) -> np.ndarray | None:
+        """The weights of the clicked cell's row, (row + 1,), in the layer shown."""
+        if self.grid.selected is None or self.grid.isHidden():
+            return None
+        h, i, _ = self.grid.selected
+        return self._weights[max(0, self.layer.currentIndex()), h, i, : i + 1]
+
+    def _on_grid_cell_clicked(self, *_cell) -> None:
+        self._show_detail()
+
+    def _show_detail(self) -> None:
+        """'Head 2, position 4 ('m') looks at: BOS 0.05, e 0.61, ...; most at 'e'.'"""
+        row = self.selected_row
+        self.detail.setVisible(row is not None)
+        if row is None:
+            return
+        h, i, j = self.grid.selected
+        parts = ", ".join(f"{self._labels[t]} {w:.2f}" for t, w in enumerate(row.tolist()))
+        top = int(np.argmax(row))
+        self.detail.setText(
+            f"Head {h + 1}, position {i + 1} ('{self._labels[i]}') looks at: {parts}. "
+            f"This cell: {row[j]:.2f}; the most: '{self._labels[top]}' (position {top + 1})."
+        )

@@ -15,13 +15,16 @@ from PySide6.QtWidgets import (
 )
 
 from microgpt import RunInfo, StepReport
+from microgpt.reading import Reading
 
 from .. import theme
+from ..commands import ReadAnswer, ReadRequest
 from ..run_state import RunState
 from ..text import elided, escaped, token_text
 from . import on_screen
 from .attention import AttentionView
 from .distribution import DistributionView
+from .example_input import NameInput
 
 COLOUR_TEXT = (  # {among}: ' among all the characters' or ' (p = 1/27)'
     "colour: green when sure and right, pale yellow when no better than a blind "
@@ -232,10 +235,15 @@ class ExampleStrip(QWidget):
 
 
 class ExamplePane(QWidget):
-    """What the model was asked at each position of the last document, and how it did."""
+    """What the model was asked at each position of the last document, and how it did; or,
+    for a name typed in example_input, what it would be asked there now."""
+
+    question = Signal(object)  # a ReadRequest for the worker
+    read_shown = Signal(object)  # a Reading, once its cards are on screen
 
     def __init__(self, run: RunState, parent=None):
         super().__init__(parent)
+        self.name_input = NameInput()
         self.title = QLabel(EMPTY_TEXT, objectName="example_title", textFormat=Qt.RichText)
         self.title.setMinimumWidth(100)  # its text wraps: it must never widen the window
         self.title.setWordWrap(True)
@@ -256,6 +264,7 @@ class ExamplePane(QWidget):
         self.attention = AttentionView()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.name_input)
         layout.addWidget(self.title)
         layout.addWidget(scroll)
         layout.addWidget(self.mean)
@@ -266,7 +275,10 @@ class ExamplePane(QWidget):
         self.tabs.setDocumentMode(True)
         layout.addWidget(self.tabs, 1)
         self.mean_value: float | None = None
-        self.report: StepReport | None = None
+        self.report: StepReport | Reading | None = None  # on show: a step's, or a name read
+        self.training: StepReport | None = None  # the last step's, shown again by Back
+        self.reading: Reading | None = None
+        self._asked: ReadRequest | None = None
         self.phase = ""
         self._stale: StepReport | None = None  # arrived while hidden
         self._reveal = QTimer(self, interval=REVEAL_MS)
@@ -275,9 +287,13 @@ class ExamplePane(QWidget):
         run.reset.connect(self._on_run_reset)
         run.reported.connect(self._on_run_reported)
         run.phase_changed.connect(self._on_run_phase_changed)
+        run.answered.connect(self._on_run_answered)
+        self.name_input.read_requested.connect(self._on_name_input_read_requested)
+        self.name_input.back_requested.connect(self._on_name_input_back_requested)
 
     def _on_run_reset(self, _info: RunInfo) -> None:
-        self._stale, self.report = None, None
+        self._stale, self.report, self.training, self._asked = None, None, None, None
+        self._drop_reading()
         self._reveal.stop()
         self.title.setText(EMPTY_TEXT)
         self.strip.set_cells([])
@@ -333,7 +349,12 @@ class ExamplePane(QWidget):
 
     def show_report(self, r: StepReport) -> None:
         self._stale = None
-        self.report = r
+        self.report = self.training = r
+        if self.reading is not None:
+            self._drop_reading(
+                f"Step {r.step}: the training example again. Press Enter in the "
+                "box to read your name with these weights."
+            )
         chars = r.chars
         cells = [
             (
@@ -393,3 +414,63 @@ class ExamplePane(QWidget):
         else:
             verdict = "higher: this step made this name more surprising"
         self.after.setText(f"After this update, '{name}' costs {before} → {after} ({verdict}).")
+
+    # --- a name of the learner's own ----------------------------------------------------
+
+    def _on_name_input_read_requested(self, text: str) -> None:
+        self._asked = ReadRequest(text)
+        self.name_input.say(f"Reading '{elided(text, DOC_CHARS)}'…")
+        self.question.emit(self._asked)
+
+    def _on_run_answered(self, answer) -> None:
+        if not isinstance(answer, ReadAnswer) or answer.request != self._asked:
+            return  # a gradient check's answer, or a text asked before the last one
+        if answer.error:
+            self.name_input.say(answer.error)  # the cards on screen stay as they are
+            return
+        self.show_reading(answer.reading)
+
+    def _on_name_input_back_requested(self) -> None:
+        self._asked = None
+        if self.reading is None:
+            return
+        self._drop_reading()
+        if self.training is not None:
+            self.show_report(self.training)
+        else:
+            self._on_run_reset(None)
+
+    def _drop_reading(self, message: str = "") -> None:
+        self.reading = None
+        self.name_input.back.hide()
+        self.name_input.say(message)
+
+    def show_reading(self, r: Reading) -> None:
+        """A name's cards, attention and mean loss, beside the training names'."""
+        self._reveal.stop()
+        self.report, self.reading = r, r
+        cells = [
+            (token_text(r.tokens[i], r.chars), token_text(r.tokens[i + 1], r.chars), p, lo)
+            for i, (p, lo) in enumerate(zip(r.target_probs.tolist(), r.position_losses.tolist()))
+        ]
+        self.strip.set_cells(cells)
+        self.mean_value = r.loss
+        self.title.setText(
+            f"Your name <b>{escaped(r.doc, DOC_CHARS)}</b> through the model with the weights "
+            f"of step {r.step}: no training, the run is untouched."
+        )
+        share, count = r.more_surprising_than, len(r.doc_losses)
+        median = float(np.median(r.doc_losses))
+        self.mean.setText(
+            f"Mean of the {r.n} losses: <b>{r.loss:.4f}</b>. More surprising than "
+            f"<b>{share:.0%}</b> of the {count} training names (their median loss: "
+            f"{median:.2f}; a uniform guess costs {np.log(len(r.chars) + 1):.2f})."
+        )
+        self.after.hide()
+        cut = f" Only its first {len(r.doc)} characters were read." if r.cut else ""
+        self.name_input.say(cut.strip())
+        self.name_input.back.show()
+        if self.strip.selected is not None:
+            self.distribution.show_position(r, self.strip.selected)
+        self.attention.set_weights(r.attention, [token_text(t, r.chars) for t in r.tokens[: r.n]])
+        self.read_shown.emit(r)

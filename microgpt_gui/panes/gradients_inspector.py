@@ -169,7 +169,8 @@ class ParamInspector(QWidget):
         for w in (self.title, self.meaning, self.note):
             layout.addWidget(w)
         layout.addLayout(form)
-        for w in (self.formula, self.all_digits, self.trace, self.check, self.split):
+        # the check right under the numbers: at 1280x800 its row and answer fit unscrolled
+        for w in (self.check, self.formula, self.all_digits, self.trace, self.split):
             layout.addWidget(w)
         layout.addStretch(1)
         self.clear()

@@ -98,9 +98,10 @@ class NodeInspector(QWidget):
         rows.addLayout(h_row)
         box = QVBoxLayout(self)
         box.setContentsMargins(4, 4, 4, 4)
-        for w in (self.title, self.numbers, self.update_text, self.function_plot.widget):
+        # the plot and the nudge under it first: both on screen at 1280x800 (issue 23)
+        for w in (self.title, self.function_plot.widget, self.controls, self.numbers):
             box.addWidget(w)
-        for w in (self.slope, self.paths, self.chain, self.controls):
+        for w in (self.update_text, self.slope, self.paths, self.chain):
             box.addWidget(w)
         box.addStretch(1)
 

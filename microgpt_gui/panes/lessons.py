@@ -7,7 +7,8 @@ error here instead of its lesson."""
 
 import html
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QRect, Qt, QTimer
+from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -21,11 +22,11 @@ from PySide6.QtWidgets import (
 from .. import settings, theme
 from ..lessons import files
 from ..lessons.driver import LessonDriver
+from ..lessons.layout import LessonLayout
 from ..lessons.markdown import to_html
+from ..lessons.question import QuestionBox
 
 OPENED_KEY = "lessons/opened"  # QSettings: the pane has been opened once (first launch)
-MIN_HEIGHT = 250  # opening the pane makes its dock this tall (at 800 px the example pane
-# below keeps the ~400 px its cards and prediction chart need; the lesson text scrolls)
 
 
 class LessonsPane(QWidget):
@@ -53,6 +54,8 @@ class LessonsPane(QWidget):
         self.scroll = QScrollArea(objectName="lessons_scroll", widgetResizable=True)
         self.scroll.setWidget(self.text)
         self.scroll.setFrameShape(QScrollArea.NoFrame)
+        self.question = QuestionBox()
+        self.question.chosen.connect(self._on_question_chosen)
         self.task = QLabel(objectName="lessons_task", textFormat=Qt.PlainText, wordWrap=True)
         self.task.setStyleSheet(
             f"background: #FFF4E0; border-left: 4px solid {theme.WEIGHT.name()}; padding: 4px;"
@@ -67,6 +70,9 @@ class LessonsPane(QWidget):
         self.show_me.setToolTip("Do this task for me, slowly, with the widgets it uses")
         self.next = QPushButton("Next ▶", objectName="lessons_next")
         self.next.setToolTip("The next lesson")
+        self.my_layout = QPushButton("Back to my layout", objectName="lessons_my_layout")
+        self.my_layout.setToolTip("End the lessons: your panes, as you had arranged them")
+        self.my_layout.hide()
         self._layout()
         self._fill_list()
         self.list.currentIndexChanged.connect(self._on_list_index_changed)
@@ -80,6 +86,7 @@ class LessonsPane(QWidget):
         top.addWidget(self.back)
         top.addWidget(self.list, 1)
         top.addWidget(self.next)
+        top.addWidget(self.my_layout)
         task = QHBoxLayout()
         task.addWidget(self.task, 1)
         task.addWidget(self.show_me, 0, Qt.AlignVCenter)
@@ -89,6 +96,7 @@ class LessonsPane(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.title)
         layout.addWidget(self.scroll, 1)
+        layout.addWidget(self.question)
         layout.addLayout(task)
         layout.addWidget(self.tick)
         layout.addWidget(self.note)
@@ -107,6 +115,9 @@ class LessonsPane(QWidget):
     def attach(self, win) -> None:
         """Drive lessons on `win` (a MainWindow with every other pane built)."""
         self.win = win
+        self.arranger = LessonLayout(win, self)
+        self.arranger.restored.connect(self.my_layout.hide)
+        self.my_layout.clicked.connect(self.arranger.restore)
         self.driver = LessonDriver(win)
         self.driver.completed.connect(self._on_driver_completed)
         self.driver.note.connect(self._say)
@@ -114,12 +125,10 @@ class LessonsPane(QWidget):
     def open(self, *_) -> None:
         """Show the pane and set up the lesson on show (Help → Lessons, F2)."""
         dock = self.win.docks["lessons_pane"]
+        if self.lesson is not None and self.lesson.show:
+            self.arranger.keep()  # before the pane comes forward
         dock.show()
         dock.raise_()
-        if not dock.isFloating() and dock.height() < MIN_HEIGHT:  # room for the text
-            below = self.win.docks["example_pane"]
-            total = dock.height() + below.height()
-            self.win.resizeDocks([dock, below], [MIN_HEIGHT, total - MIN_HEIGHT], Qt.Vertical)
         self.go(self.index)
 
     def open_on_first_launch(self) -> None:
@@ -152,7 +161,30 @@ class LessonsPane(QWidget):
     def _on_list_index_changed(self, k: int) -> None:
         self._show(k)
         if self.lesson is not None and self.driver is not None:
+            if self.lesson.show and self.win.docks["lessons_pane"].isVisible():
+                self.arranger.arrange(self.lesson.show)
+                self.my_layout.show()
             self.driver.start(self.lesson)
+
+    def needed_height(self, width: int) -> int:
+        """The pane's height at `width` with its whole text, question, task and ✓ shown."""
+        layout = self.layout()
+        m = layout.contentsMargins()
+        w = width - m.left() - m.right()
+        lesson = self.lesson
+        tick = QFontMetrics(self.tick.font()).boundingRect(
+            QRect(0, 0, w, 10_000), Qt.TextWordWrap, f"✓ {lesson.verdict(0)}{lesson.seen}"
+        )
+        task_w = w - self.show_me.sizeHint().width() - layout.spacing()
+        parts = [
+            self.next.sizeHint().height(),
+            self.title.heightForWidth(w),
+            self.text.heightForWidth(w - self.scroll.verticalScrollBar().sizeHint().width()),
+            self.question.heightForWidth(w) if lesson.ask else 0,
+            max(self.task.heightForWidth(task_w), self.show_me.sizeHint().height()),
+            tick.height(),
+        ]
+        return sum(parts) + layout.spacing() * (len(parts) + 1) + m.top() + m.bottom() + 8
 
     def _show(self, k: int) -> None:
         """Put lesson k's text on show (no setup)."""
@@ -175,7 +207,12 @@ class LessonsPane(QWidget):
             self.text.setText(to_html(item.body))
             self.task.setText(f"Your task: {item.task}")
             bad = False
-        self.task.setVisible(not bad)
+        asking = not bad and bool(item.ask)
+        if asking:
+            self.question.ask(item.ask, item.choices)
+        self.question.setVisible(asking)
+        self.task.setVisible(not bad and not asking)
+        self.show_me.setVisible(not asking)
         self.show_me.setEnabled(not bad)
         self.scroll.verticalScrollBar().setValue(0)
 
@@ -184,6 +221,13 @@ class LessonsPane(QWidget):
         self.note.setVisible(bool(text))
 
     # --- the task ---------------------------------------------------------------------
+
+    def _on_question_chosen(self, _k: int) -> None:
+        """The prediction is made: now the task."""
+        self.task.show()
+        self.show_me.show()
+        if self.driver is not None:
+            self.driver.predicted()
 
     def _on_show_me_clicked(self) -> None:
         if self.driver is not None:
@@ -194,7 +238,7 @@ class LessonsPane(QWidget):
         lesson = self.lesson
         if lesson is None:
             return
-        self.tick.setText(f"✓ {lesson.seen}")
+        self.tick.setText(f"✓ {lesson.verdict(self.question.choice)}{lesson.seen}")
         self.tick.show()
         self._say("")
         self.show_me.setEnabled(False)

@@ -61,6 +61,7 @@ class PenguinsPane(QWidget):
         self.run = 0
         self.losses: list[float] = []
         self.frame = None
+        self._strip_top = 1  # the tallest bar of the one-input strip
         self.training = False
         self._run_row: int | None = None  # this run's row in the runs table
         self.built_hidden = 0
@@ -135,6 +136,7 @@ class PenguinsPane(QWidget):
         self.points = []
         self.key = QLabel(
             "dots: one per penguin, filled = training, hollow = test (never trained on) · "
+            "shading: the species the model says there · "
             "click one to see its loss as a graph",
             objectName="penguins_key",
             wordWrap=True,
@@ -169,7 +171,7 @@ class PenguinsPane(QWidget):
         self.runs.setColumnWidth(0, 220)
         self.runs.verticalHeader().setDefaultSectionSize(22)
         header = self.runs.horizontalHeader().sizeHint().height()
-        self.runs.setMaximumHeight(header + 3 * 22 + 6)  # three runs, then it scrolls
+        self.runs.setMaximumHeight(header + 4 * 22 + 6)  # four runs (lesson 6), then it scrolls
         self.intro = QLabel(INTRO, objectName="penguins_intro", wordWrap=True)
         self.intro.setStyleSheet(f"color: {theme.MUTED.name()}")
 
@@ -352,7 +354,7 @@ class PenguinsPane(QWidget):
         test = set(self.data.test)
         strip = fy is None or fy == fx
         if strip:
-            top = self._draw_histograms(fx, rows)
+            top = self._strip_top = self._draw_histograms(fx, rows)
         for k, species in enumerate(SPECIES):
             mine = [(i, p) for i, p in enumerate(rows) if p.species == species]
             if strip:  # one dot per penguin in a row of its species, under the bars
@@ -436,14 +438,20 @@ class PenguinsPane(QWidget):
         ]
 
     def _show_regions(self, frame) -> None:
-        on = frame.grid is not None and self.x_axis.currentData() == self.data.features[0]
-        on = on and self.y_axis.currentData() == self.data.features[1]
+        """Tint each place by the species the model says there: the plane for two inputs,
+        bands across the strip for one (their edges are its thresholds)."""
+        features, fy = self.data.features, self.y_axis.currentData()
+        one = frame.grid is not None and frame.grid.shape[0] == 1
+        on = frame.grid is not None and self.x_axis.currentData() == features[0]
+        on = on and (fy in (None, features[0]) if one else fy == features[1])
         self.regions.setVisible(on)
         if not on:
             return
         tints = np.array([[c.red(), c.green(), c.blue(), 60] for c in COLOURS], np.uint8)
         self.regions.setImage(tints[frame.grid], autoLevels=False)
         x0, x1, y0, y1 = frame.extent
+        if one:  # the strip's y: from under the dot rows to over the tallest bar
+            y0, y1 = -self._strip_top * 0.5, self._strip_top * 1.05
         self.regions.setRect(QRectF(x0, y0, x1 - x0, y1 - y0))
 
     def _show_confusion(self, counts) -> None:

@@ -29,7 +29,8 @@ class PenguinFrame:
     train_accuracy: float
     test_accuracy: float
     confusion: np.ndarray  # (3, 3) on the test penguins: row true, column predicted
-    grid: np.ndarray | None  # (GRID, GRID) predicted species, two numeric inputs only
+    grid: np.ndarray | None  # (GRID, GRID) predicted species for two numeric inputs, (1, GRID)
+    # for one (the species said along the strip); None for others
     extent: tuple[float, float, float, float] | None  # x0, x1, y0, y1 of the grid (raw units)
 
 
@@ -95,6 +96,9 @@ class PenguinWorker(QObject):
             x0, x1, y0, y1 = extent
             probs = m.predict_grid(np.linspace(x0, x1, GRID), np.linspace(y0, y1, GRID))
             grid = probs.argmax(axis=2)
+        elif len(m.features) == 1 and m.features[0] in NUMERIC:  # what one input can tell
+            x0, x1, _, _ = extent = _extent(m)
+            grid = m.predict(np.linspace(x0, x1, GRID)[:, None])[None, :]  # (1, GRID)
         test = m.accuracy("test")
         if step is None:  # the untrained model, before its first step
             return PenguinFrame(
@@ -120,5 +124,7 @@ def _extent(model) -> tuple[float, float, float, float]:
     )
     lo, hi = raw.min(axis=0), raw.max(axis=0)
     pad = (hi - lo) * 0.06
-    (x0, y0), (x1, y1) = lo - pad, hi + pad
-    return float(x0), float(x1), float(y0), float(y1)
+    lo, hi = lo - pad, hi + pad
+    if len(lo) == 1:  # one feature: no y
+        return float(lo[0]), float(hi[0]), 0.0, 0.0
+    return float(lo[0]), float(hi[0]), float(lo[1]), float(hi[1])

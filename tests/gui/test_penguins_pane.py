@@ -107,8 +107,8 @@ def test_step_and_train_run_off_the_gui_thread_and_match_the_core(win, qtbot, mo
 
 def test_two_inputs_draw_decision_regions_and_beat_one(win, qtbot):
     pane = win.penguins
-    qtbot.waitUntil(lambda: pane.data is not None, timeout=10000)
-    assert not pane.regions.isVisible()
+    qtbot.waitUntil(lambda: pane.data is not None and pane.frame is not None, timeout=10000)
+    assert pane.frame.grid.shape[0] == 1  # one input: bands on the strip, not a plane
     pane.boxes["bill_length_mm"].setChecked(True)
     qtbot.mouseClick(pane.reset_button, Qt.LeftButton)
     qtbot.waitUntil(lambda: pane.data.features == ("bill_length_mm", "flipper_length_mm"))
@@ -118,6 +118,29 @@ def test_two_inputs_draw_decision_regions_and_beat_one(win, qtbot):
     assert [pane.x_axis.currentData(), pane.y_axis.currentData()] == list(pane.data.features)
     labels = [item.text for _, item in pane.legend.items]
     assert any("Adelie (" in text for text in labels)
+
+
+def test_one_input_shades_the_strip_by_the_species_said_there_so_the_overlap_shows(win, qtbot):
+    from microgpt_gui.panes import penguins_worker
+    from microgpt_gui.panes.penguins import TRAIN_STEPS
+
+    pane = win.penguins
+    qtbot.waitUntil(lambda: pane.data is not None and pane.train.isEnabled(), timeout=10000)
+    qtbot.mouseClick(pane.train, Qt.LeftButton)
+    qtbot.waitUntil(lambda: pane.runs.rowCount() == 1 and not pane.training, timeout=30000)
+    twin = PenguinModel(("flipper_length_mm",))
+    for _ in range(TRAIN_STEPS):
+        twin.step()
+    x0, x1, _, _ = pane.frame.extent
+    xs = np.linspace(x0, x1, penguins_worker.GRID)[:, None]
+    assert pane.regions.isVisible() and pane.frame.grid.shape == (1, penguins_worker.GRID)
+    assert (pane.frame.grid[0] == twin.predict(xs)).all()  # the core's own thresholds
+    shade = pane.regions.mapRectToView(pane.regions.boundingRect())
+    assert shade.top() < 0 < pane._strip_top < shade.bottom()  # dots and bars, all shaded
+    said = np.bincount(pane.frame.grid[0], minlength=3)
+    assert said[0] > 5 * said[1]  # Chinstrap gets a sliver where Adelie's flippers end
+    chinstrap = pane.frame.confusion[1]
+    assert chinstrap[0] > chinstrap[1]  # so most test Chinstraps are called Adelie
 
 
 def test_hidden_size_skips_one_and_a_model_with_it_builds(win, qtbot):
