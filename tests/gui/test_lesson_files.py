@@ -101,12 +101,12 @@ def test_unreadable_and_binary_files_are_lesson_errors_and_the_rest_still_load(t
     assert "03-binary.md: is a binary file" in str(loaded[2])
 
 
-def test_the_bundled_lessons_are_ten_in_the_posts_order_each_short_with_one_task():
+def test_the_bundled_lessons_are_twelve_in_the_posts_order_each_short_with_one_task():
     lessons = files.load_all()
-    assert [type(x) for x in lessons] == [files.Lesson] * 10, [str(x) for x in lessons]
+    assert [type(x) for x in lessons] == [files.Lesson] * 12, [str(x) for x in lessons]
     events = [lesson.done.text for lesson in lessons]
     assert events[-2:] == ["lab swept block_size", "lab swept n_embd on few and many names"]
-    assert events[:8] == [
+    assert events[:10] == [
         "most surprised card clicked",
         "nudged x by 1",
         "backward pass walked",

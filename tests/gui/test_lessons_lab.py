@@ -7,6 +7,7 @@ from dataclasses import replace
 
 import pytest
 from PySide6.QtCore import Qt
+from test_lessons import predict, verdict
 
 from microgpt import TrainConfig
 from microgpt_gui.panes.experiments import form
@@ -43,6 +44,7 @@ def test_lesson_11_by_hand_and_12_with_show_me(win, qtbot):
     lab = win.panes["experiments_pane"]
     pane = open_lesson(win, "11-")
     assert pane.lesson.done.text == "lab swept block_size"
+    predict(qtbot, pane, right=True)
     assert not win.docks["experiments_pane"].visibleRegion().isEmpty()  # the lab is in front
     presets = [p.name for p in form.PRESETS]
     lab.form.preset.setCurrentIndex(presets.index("Width, all names"))
@@ -53,13 +55,14 @@ def test_lesson_11_by_hand_and_12_with_show_me(win, qtbot):
     with qtbot.waitSignal(lab.experiment_finished, timeout=WAIT):
         qtbot.mouseClick(lab.run_button, Qt.LeftButton)
     qtbot.waitUntil(lambda: pane.done, timeout=WAIT)
-    assert pane.tick.text() == "✓ " + pane.lesson.seen
+    assert pane.tick.text() == "✓ " + verdict(pane, right=True) + pane.lesson.seen
 
     pane = open_lesson(win, "12-")
     assert pane.lesson.done.text == "lab swept n_embd on few and many names"
+    predict(qtbot, pane, right=False)
     assert not pane.done  # one width sweep (on all names) is not enough
     qtbot.mouseClick(pane.show_me, Qt.LeftButton)
     qtbot.waitUntil(lambda: pane.done, timeout=WAIT)
-    assert pane.tick.text() == "✓ " + pane.lesson.seen
+    assert pane.tick.text() == "✓ " + verdict(pane, right=False) + pane.lesson.seen
     sizes = {e.specs[0].n_train for e in lab.experiments if e.axis == "n_embd"}
     assert 100 in sizes and len(sizes) == 2
