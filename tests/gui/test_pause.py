@@ -5,6 +5,7 @@ import random
 import re
 
 import pytest
+from PySide6.QtCore import QEvent, QObject
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QComboBox,
@@ -188,3 +189,27 @@ def test_a_checkpoint_loaded_during_play_is_shown_paused(make_window, qtbot, tmp
     barrier(qtbot, win)
     click_cell(qtbot, win.gradients, "wte", 0, 0)
     assert_paused_at(win, 1)
+
+
+def test_the_first_play_draws_its_first_report_in_a_frame_of_its_own(make_window, qtbot):
+    """Issue 21 item 17: the first frame of a fresh run's Play is spread over two paints,
+    the plots' first points, then the panes the first report builds (bench_gui measures)."""
+    win = make_window(config=CONFIGS["scalar"], speed=None)
+    seen: list[str] = []
+
+    class Painted(QObject):
+        def eventFilter(self, _obj, event) -> bool:
+            if event.type() == QEvent.UpdateRequest and seen and seen[-1] != "painted":
+                seen.append("painted")
+            return False
+
+    painted = Painted(win)
+    win.installEventFilter(painted)
+    win.run.advanced.connect(lambda _points: seen.append("advanced"))
+    win.run.reported.connect(lambda _report: seen.append("reported"))
+    with qtbot.waitSignal(win.run.reported, timeout=PAUSE_MS):
+        win.findChild(QAction, "action_play").trigger()
+    win.findChild(QAction, "action_play").trigger()
+    qtbot.waitUntil(lambda: not win.playing, timeout=PAUSE_MS)
+    first = seen.index("reported")
+    assert seen[0] == "advanced" and "painted" in seen[:first]
