@@ -15,8 +15,10 @@ doubles and the snapshots off the new grid are dropped, so they stay within the 
 and a replay is at most `interval` steps. A 100,000-step numpy run ends with interval 512:
 196 snapshots (26.3 MB), a replay of at most 512 steps (~0.2 s at 0.4 ms a step); the
 interval reaches 1024 only past ~188,000 steps. The run's history (36 bytes a step) is
-kept once more as its record up to the furthest step (3.6 MB at 100,000 steps). Kept runs
-hold only their loss (8 bytes a step) and their settings, at most MAX_RUNS of them.
+also its record up to the furthest step: at the furthest step the record and the trainer's
+history are one object, so a run played on costs 36 bytes a step, not 72 (a second copy
+exists only while the trainer is back in the past). Kept runs hold only their loss (8 bytes
+a step) and their settings, at most MAX_RUNS of them.
 
 The random stream. Training draws nothing; sampling with the run's own stream (seed None)
 does. The stream is part of a step's state: on arriving at step k, by training or by going
@@ -106,8 +108,7 @@ class Timeline:
         self.first = self.furthest = t.step_count
         self._first_last = t.last_step  # a loaded checkpoint's last step, for goto(first)
         self.snapshots = [Snapshot.of(t)]
-        self.record = History(t.history.n_norms)  # steps 1..furthest
-        self.record.extend(t.history.points())
+        self.record = t.history  # steps 1..furthest; the trainer's own at the furthest step
         self.changes = [(self.first, self._settings())]  # (from step index, settings)
         self.marks = [(self.first, PackedRng.of(t.rng.getstate()))]  # (arrival step, stream)
         self._drawn = False  # sampled since arriving here (at a step before the furthest)
@@ -128,7 +129,8 @@ class Timeline:
             self._follow(n)
         else:
             self.furthest = n
-            self.record.extend(t.history.points(n - 1))
+            if self.record is not t.history:
+                self.record.extend(t.history.points(n - 1))
             if n % self.interval == 0:
                 self._snapshot()
         return point
@@ -187,7 +189,10 @@ class Timeline:
             t.set_backend(settings.backend)
 
     def _follow(self, n: int) -> None:
-        """Arriving at step n in the recorded past: its settings and its random stream."""
+        """Arriving at step n in the recorded past: its settings and its random stream (and
+        at the furthest step, the record as the history: the trainer's copy is the same)."""
+        if n == self.furthest:
+            self.trainer.history = self.record
         self._apply(self.settings_at(n))
         if self._drawn or any(step == n for step, _ in self.marks):
             self.trainer.rng.setstate(self.rng_at(n).state())
@@ -269,6 +274,7 @@ class Timeline:
         old = self.name
         self.furthest = k
         self.record.truncate(k)
+        self.trainer.history = self.record  # steps 1..k either way: one object again
         self.snapshots = [s for s in self.snapshots if s.step <= k]
         self.changes = [c for c in self.changes if c[0] <= k]
         self.marks = [m for m in self.marks if m[0] <= k]

@@ -78,6 +78,7 @@ class RunState(QObject):
         self.phase = ""  # the phase of the latest step on show; '' when it is shown whole
         self._expect_phases = False  # the next single step is to be shown phase by phase
         self._staged: tuple[StepPoints, StepReport] | None = None  # held back by phases
+        self._split = False  # the run's first report was given a frame of its own (_flush)
         self._opened = 0.0  # when the worker's gate last opened
         self._rate = deque()  # (time, step) while playing, the last RATE_WINDOW_S of them
         self._frame = QTimer(self, singleShot=True)
@@ -136,6 +137,7 @@ class RunState(QObject):
         self._frame.stop()
         self._drop_phases()
         self.info, self.latest, self._pending = info, None, None
+        self._split = False
         self.history = History(info.history.grad_norms.shape[1], keep_norms=False)
         self.history.extend(info.history)
         self._arrived = []
@@ -181,12 +183,20 @@ class RunState(QObject):
         if self._gate is not None:
             self._gate.clear()
             self._release.start()
-        if self._arrived:
+        advanced = bool(self._arrived)
+        if advanced:
             points, self._arrived = concatenated(self._arrived), []
             self._update_rate()
             self.advanced.emit(points)
         report, self._pending = self._pending, None
-        if report is not None:
+        first = report is not None and advanced and self.latest is None and not self._split
+        if first and self.playing:
+            # A run's first report builds what no frame has built (the example's cells,
+            # the attention maps, the heatmaps' images) while the plots' axes change: a
+            # frame of its own, after this one is painted (Play's first freeze halves).
+            self._pending, self._split = report, True
+            self._frame.start(0)
+        elif report is not None:
             self.latest = report
             self.reported.emit(report)
         self.drawn.emit(self.step)

@@ -203,6 +203,7 @@ class MainWindow(QMainWindow):
         self.run.finish_phases()
         if not self.playing:
             self._show_playing(True)
+            self.worker.clear_stop()
             self.send(PlayRequest(n))
 
     def pause(self) -> None:

@@ -133,6 +133,11 @@ class TrainerWorker(TimeTravelHandlers, QObject):
         """Pause Play / cancel Run N at the next step boundary (or inside a long step)."""
         self._stop_flag = True
 
+    def clear_stop(self) -> None:
+        """Forget an earlier stop request; called before Play is queued, so a Pause pressed
+        after it stops it even when it lands before the worker has started it."""
+        self._stop_flag = False
+
     def request_shutdown(self) -> None:
         """Give up whatever runs now (a step, sampling): the window is closing."""
         self._closing = True
@@ -234,7 +239,7 @@ class TrainerWorker(TimeTravelHandlers, QObject):
             return
         left = t.config.num_steps - t.step_count
         self._target = t.step_count + (min(req.steps, left) if req.steps > 0 else left)
-        self._stop_flag, self._playing = False, True
+        self._playing = True  # the stop flag was cleared by clear_stop, before the request
         self._next_due = time.perf_counter()
         sys.setswitchinterval(SWITCH_INTERVAL_S)
         self.playing_changed.emit(True, "")
@@ -263,17 +268,15 @@ class TrainerWorker(TimeTravelHandlers, QObject):
                 self._timeline.step()
                 self._next_due += interval
         except TrainingDiverged as e:
-            self._send(with_report=True)
-            self._halt("diverged")
+            self._halt("diverged", show_last=True)
             self.diverged.emit(str(e))
             return
-        except Interrupted as e:
+        except Interrupted as e:  # a Pause inside a step: the step was not taken
             self._keep(e)
-        finishing = self._stop_flag or t.step_count >= self._target
-        self._send(with_report=finishing, detail=finishing)
-        if finishing:
-            self._halt("paused" if self._stop_flag else "finished")
+        if self._stop_flag or t.step_count >= self._target:
+            self._halt("paused" if self._stop_flag else "finished", show_last=True)
         else:
+            self._send(with_report=False)
             wait = max(0.0, self._next_due - time.perf_counter()) if interval else 0.0
             self._timer.start(int(wait * 1000))
 
@@ -289,7 +292,9 @@ class TrainerWorker(TimeTravelHandlers, QObject):
         due = now - self._last_report_at >= 1 / FRAME_RATE or (
             self._speed is not None and self._speed <= FRAME_RATE
         )
-        report = t.report(detail=detail) if (with_report or due) and len(points) else None
+        report = None
+        if with_report or (due and len(points)):  # forced: again if it went out without detail
+            report = self._report(detail)
         if report is not None:
             self._last_report_at = now
         self.ticked.emit(points, report)
@@ -297,6 +302,14 @@ class TrainerWorker(TimeTravelHandlers, QObject):
         if settings != self._followed:  # a recorded change of the run, replayed
             self.backend_changed.emit(t.backend.name)
             self._emit_timeline()
+
+    def _report(self, detail: bool):
+        """The last step's report; without its detail if closing interrupts that."""
+        try:
+            return self._trainer.report(detail=detail)
+        except Interrupted as e:
+            self._keep(e)
+            return self._trainer.report()
 
     def _keep(self, interrupted: Interrupted) -> None:
         """Hold on to the interrupted work (its traceback holds a Value graph of up to
@@ -306,13 +319,17 @@ class TrainerWorker(TimeTravelHandlers, QObject):
             self._abandoned = interrupted
             gc.freeze()  # and keep the cyclic GC from walking it once it is enabled again
 
-    def _halt(self, why: str) -> None:
-        """Leave Play / Run N (if in it) and say why."""
+    def _halt(self, why: str, show_last: bool = False) -> None:
+        """Leave Play / Run N (if in it) and say why. show_last: first send the steps not
+        yet sent and the last one's report in detail, so every pane shows the step Play
+        stopped at (out of Play, so the Pause that stopped it cannot interrupt that)."""
         if not self._playing:
             return
         self._playing = False
         self._timer.stop()
         sys.setswitchinterval(self._switch)
+        if show_last:
+            self._send(with_report=True, detail=True)
         self.playing_changed.emit(False, why)
 
     def _on_sample(self, req: SampleRequest) -> None:
@@ -340,7 +357,8 @@ class TrainerWorker(TimeTravelHandlers, QObject):
         self._halt("loaded")
         self._install(trainer, list(trainer.docs), f"{Path(req.path).name} (checkpoint)")
         if trainer.report() is not None:
-            self.ticked.emit(trainer.history.points(trainer.step_count), trainer.report())
+            report = trainer.report(detail=True)  # detail: the paused-only questions work
+            self.ticked.emit(trainer.history.points(trainer.step_count), report)
 
     def _on_save(self, req: SaveRequest) -> None:
         try:

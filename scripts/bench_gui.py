@@ -9,6 +9,11 @@ every gap between two firings until the last step is drawn is a time the window 
 react. Prints medians (min, max) over the repeats; each run uses a fresh window with every
 pane of the default layout visible.
 
+The first Play: the longest gap from the click until FIRST_FRAMES frames have been drawn
+(the first redraws build what no frame has built before), and the same gap in the GUI
+thread's own CPU time (time.thread_time), which other processes on a loaded machine do not
+inflate.
+
 --ref: the window API of the code before RunState (win.rendered / win.run_shown), so the
 same script measures an older checkout: `git worktree add /tmp/old b07a2b2` and
 `PYTHONPATH=/tmp/old python scripts/bench_gui.py --ref`.
@@ -26,6 +31,7 @@ from microgpt import TrainConfig
 from microgpt_gui.app import MainWindow
 
 SETTLE_S = 0.3  # probe runs this long before the click
+FIRST_FRAMES = 3  # "the first Play": from the click until this many frames are drawn
 
 
 def window(backend: str, steps: int, ref: bool) -> tuple[MainWindow, object, object]:
@@ -44,10 +50,10 @@ def one_run(app, args) -> dict:
     win.show()
     ticks, frames, t = [], [], {}
     probe = QTimer(interval=5)
-    probe.timeout.connect(lambda: ticks.append(time.perf_counter()))
+    probe.timeout.connect(lambda: ticks.append((time.perf_counter(), time.thread_time())))
 
     def click():
-        t["click"] = time.perf_counter()
+        t["click"], t["cpu_click"] = time.perf_counter(), time.thread_time()
         win.actions_["play"].trigger()
 
     def on_shown(_info):
@@ -71,15 +77,25 @@ def one_run(app, args) -> dict:
     win.close()
     win.deleteLater()
     app.processEvents()
-    during = [x for x in ticks if x <= t["end"]]
-    before = [x for x in during if x < t["click"]]
+    during = [x for x in ticks if x[0] <= t["end"]]
+    before = [x for x in during if x[0] < t["click"]]
     # the gap that contains the click counts from the click: that is what the user waited
-    gaps = [b - max(a, t["click"]) for a, b in zip(during, during[1:]) if b > t["click"]]
-    seconds = t["end"] - t["click"]
+    at, cpu_at = t["click"], t["cpu_click"]
+    gaps = [  # (wall, GUI thread CPU, end) of each gap
+        (b - max(a, at), cb - max(ca, cpu_at), b)
+        for (a, ca), (b, cb) in zip(during, during[1:])
+        if b > at
+    ]
+    first = [g for g in gaps if g[2] <= frames[min(FIRST_FRAMES, len(frames)) - 1]] or gaps[:1]
+    seconds = t["end"] - at
     return {
         "seconds": seconds,
-        "freeze_ms": max(gaps) * 1e3,
-        "first_freeze_ms": gaps[0] * 1e3 if gaps else 0.0,
+        "freeze_ms": max(g[0] for g in gaps) * 1e3,
+        "first_freeze_ms": gaps[0][0] * 1e3 if gaps else 0.0,
+        "first_play_ms": max(g[0] for g in first) * 1e3,
+        "first_play_cpu_ms": max(g[1] for g in first) * 1e3,
+        "later_ms": max((g[0] for g in gaps if g not in first), default=0.0) * 1e3,
+        "later_cpu_ms": max((g[1] for g in gaps if g not in first), default=0.0) * 1e3,
         "redraws_per_s": len(frames) / seconds,
         "probe_ok": len(before) > 10,
     }
@@ -110,6 +126,10 @@ def main() -> int:
     print(summary("time to play", col("seconds"), " s", 2))
     print(summary("longest freeze (from the click)", col("freeze_ms"), " ms"))
     print(summary("first freeze after the click", col("first_freeze_ms"), " ms"))
+    print(summary(f"first Play (to frame {FIRST_FRAMES})", col("first_play_ms"), " ms"))
+    print(summary("  the same, GUI thread CPU", col("first_play_cpu_ms"), " ms"))
+    print(summary("longest freeze after that", col("later_ms"), " ms"))
+    print(summary("  the same, GUI thread CPU", col("later_cpu_ms"), " ms"))
     print(summary("redraws per second", col("redraws_per_s"), "", 1))
     return 0
 

@@ -248,8 +248,32 @@ def test_the_policy_keeps_a_run_within_its_budget(docs):
     interval, count = planned(100_000, snapshot)
     assert count * snapshot <= SNAPSHOT_BUDGET < 64 * 10**6
     assert interval == 512 and count == 196
-    history = 2 * 100_000 * (8 + 8 + 2 * 10)  # the trainer's and the record's
+    history = 100_000 * (8 + 8 + 2 * 10)  # the trainer's, which is the record too
     assert count * snapshot + history <= 64 * 10**6
+
+
+def one_copy(tl: Timeline) -> bool:
+    """The record and the trainer's history share their arrays (36 bytes a step, not 72)."""
+    h, r = tl.trainer.history, tl.record
+    return all(np.shares_memory(a, b) for a, b in ((h.loss, r.loss), (h.grad_norms, r.grad_norms)))
+
+
+def test_the_history_is_kept_once_at_the_furthest_step(docs):
+    tl = Timeline(Trainer(docs, NUMPY, "numpy"), interval=4)
+    losses, _ = record(tl, 30)
+    assert one_copy(tl)
+    tl.goto(10)  # the past: the trainer's history is steps 1..10, the record 1..30
+    assert tl.trainer.history.loss.tolist() == losses[:10] and len(tl.record) == 30
+    assert not one_copy(tl)
+    record(tl, 20)  # back at the furthest step: one copy again
+    assert one_copy(tl) and tl.record.loss.tolist() == losses
+    tl.goto(12)
+    tl.set_learning_rate(0.02)  # a branch at step 12: the record is cut there
+    assert one_copy(tl) and tl.record.loss.tolist() == losses[:12]
+    new, _ = record(tl, 5)
+    assert one_copy(tl) and tl.record.loss.tolist() == losses[:12] + new
+    assert tl.current_record().loss.tolist() == losses[:12] + new
+    assert tl.kept[-1].loss.tolist() == losses
 
 
 def test_a_run_repeats_a_fresh_one_only_with_the_same_settings_throughout(docs):
