@@ -115,9 +115,9 @@ def parse_args(argv):
     )
     args = p.parse_args(argv)
     try:
-        args.config = TrainConfig(seed=args.seed)
+        args.config = TrainConfig(seed=args.seed)  # the range the seed box holds (MAX_SEED)
     except ValueError as e:
-        p.error(str(e))
+        p.error(f"--seed: {e}")
     if args.steps < 0:
         p.error(f"--steps must be 0 or more, got {args.steps}")
     args.docs = None
