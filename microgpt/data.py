@@ -56,7 +56,7 @@ def open_regular_file(path: Path, max_bytes: int, error: type[ValueError], what:
         if not stat.S_ISREG(info.st_mode):
             raise error(f"{where}: is {_kind(info.st_mode)}, not a regular file")
         if info.st_size > max_bytes:
-            raise error(f"{where}: is {info.st_size / 2**20:.0f} MB; {_limit(what, max_bytes)}")
+            raise error(f"{where}: is {_size(info.st_size)}; {_limit(what, max_bytes)}")
         f = os.fdopen(os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)), "rb")
     except (FileNotFoundError, NotADirectoryError):
         raise error(f"{where}: file not found") from None
@@ -77,12 +77,17 @@ def read_regular_file(path: Path, max_bytes: int, error: type[ValueError], what:
         except OSError as e:
             raise error(f"{where}: cannot be read ({e.strerror or e})") from None
     if len(raw) > max_bytes:  # grew since the stat
-        raise error(f"{where}: is over {max_bytes // 2**20} MB; {_limit(what, max_bytes)}")
+        raise error(f"{where}: is over {_size(max_bytes)}; {_limit(what, max_bytes)}")
     return raw
 
 
 def _limit(what: str, max_bytes: int) -> str:
-    return f"{what} are limited to {max_bytes // 2**20} MB"
+    return f"{what} are limited to {_size(max_bytes)}"
+
+
+def _size(n: int) -> str:
+    """51 MB, 2048 KB: what a size limit says."""
+    return f"{n / 2**20:.0f} MB" if n >= 2**20 else f"{n / 1024:.0f} KB"
 
 
 def _kind(mode: int) -> str:
