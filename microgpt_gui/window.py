@@ -47,6 +47,13 @@ class MainWindow(QMainWindow):
 
     def __init__(self, docs=None, config=None, backend=None, restore_settings=True, speed=...):
         super().__init__()
+        try:
+            self._build(docs, config, backend, restore_settings, speed)
+        except BaseException:  # the threads started so far end before the error goes up
+            self.shutdown()
+            raise
+
+    def _build(self, docs, config, backend, restore_settings, speed) -> None:
         theme.setup_pyqtgraph()
         self.setWindowTitle("microgpt studio")
         self.setObjectName("main_window")
@@ -74,7 +81,7 @@ class MainWindow(QMainWindow):
         self._layout_restored = False  # the first show shares the real size out (if not)
         if restore_settings:
             self._layout_restored = settings.restore(self)
-            self.lessons.open_on_first_launch()
+            self.lessons.open_on_first_launch(settings.first_lessons_launch)
         if speed is not ...:
             self.toolbar.set_speed(speed)
         self._on_toolbar_speed_chosen(self.toolbar.speed)
@@ -87,7 +94,7 @@ class MainWindow(QMainWindow):
             "loss_pane": ("Loss", LossPane(run)),
             "gradients_pane": ("Gradients", GradientsPane(run)),
             "graph_pane": ("Computation graph", GraphPane()),
-            "penguins_pane": ("Penguins", PenguinsPane()),
+            "penguins_pane": ("Penguins", PenguinsPane(self)),  # its thread: ours to stop
             "example_pane": ("Current example", ExamplePane(run)),
             "sampling_pane": ("Sampling", SamplingPane(run)),
             "runs_pane": ("Runs", RunsPane(run)),
@@ -230,7 +237,7 @@ class MainWindow(QMainWindow):
     def toolbar_config(self) -> TrainConfig:
         base = self.info.config if self.info else self._config
         tb = self.toolbar
-        return replace(base, seed=tb.seed_box.value(), learning_rate=tb.lr_box.value())
+        return replace(base, seed=tb.seed_box.value(), learning_rate=tb.learning_rate)
 
     def generate(self) -> None:
         self.docks["sampling_pane"].raise_()
@@ -306,20 +313,28 @@ class MainWindow(QMainWindow):
         super().closeEvent(event)
 
     def shutdown(self, timeout_ms: int = SHUTDOWN_WAIT_MS) -> bool:
-        """Stop the worker (it gives up a long step or sample) and end its thread."""
-        self.penguins.shutdown(timeout_ms)
-        if not self.thread_.isRunning():
+        """End every thread the window started, also a half-built one's: the trainer's (its
+        worker gives up a long step or sample), the penguins' and any other."""
+        for pane in self.findChildren(PenguinsPane):
+            pane.worker.stop_flag = True
+        thread = getattr(self, "thread_", None)
+        if thread is not None and thread.isRunning():
+            self.worker.request_shutdown()
+            self.send(ShutdownRequest())
+        stopped = all([_end(t, timeout_ms) for t in self.findChildren(QThread)])
+        if stopped and hasattr(self, "run"):
             self.run.close()
-            return True
-        self.worker.request_shutdown()
-        self.send(ShutdownRequest())
-        self.thread_.quit()
-        if self.thread_.wait(timeout_ms):
-            self.run.close()
-            return True
-        self.thread_.setParent(None)  # destroying a running QThread would abort the process
-        _ORPHANS.append(self.thread_)
-        return False
+        return stopped
+
+
+def _end(thread: QThread, timeout_ms: int) -> bool:
+    """Quit thread and wait; one that will not stop is kept alive (see orphaned_threads)."""
+    thread.quit()
+    if thread.wait(timeout_ms):
+        return True
+    thread.setParent(None)  # destroying a running QThread would abort the process
+    _ORPHANS.append(thread)
+    return False
 
 
 def orphaned_threads() -> bool:

@@ -6,6 +6,7 @@ does the task visibly; Back, Next and the list move between lessons. A bad file 
 error here instead of its lesson."""
 
 import html
+from collections.abc import Callable
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
@@ -18,12 +19,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .. import settings, theme
+from .. import theme
 from ..lessons import files
 from ..lessons.driver import LessonDriver
 from ..lessons.markdown import to_html
 
-OPENED_KEY = "lessons/opened"  # QSettings: the pane has been opened once (first launch)
 MIN_HEIGHT = 250  # opening the pane makes its dock this tall (at 800 px the example pane
 # below keeps the ~400 px its cards and prediction chart need; the lesson text scrolls)
 
@@ -122,11 +122,10 @@ class LessonsPane(QWidget):
             self.win.resizeDocks([dock, below], [MIN_HEIGHT, total - MIN_HEIGHT], Qt.Vertical)
         self.go(self.index)
 
-    def open_on_first_launch(self) -> None:
-        """Open the pane once, on the first launch, after the window has shared out its room."""
-        s = settings.settings()
-        if not s.value(OPENED_KEY, False, type=bool):
-            s.setValue(OPENED_KEY, True)
+    def open_on_first_launch(self, first_launch: Callable[[], bool]) -> None:
+        """Open the pane if first_launch() says this is the first (it remembers being asked),
+        after the window has shared out its room."""
+        if first_launch():
             QTimer.singleShot(0, self, self.open)
 
     # --- moving between lessons ---------------------------------------------------------
