@@ -304,3 +304,19 @@ def test_every_fix_an_expression_message_suggests_is_accepted(program):
         fix = fix.split(" like ")[-1].strip()  # "write lines like  y = 3 * x"
         line = fix if "=" in fix else f"y = {fix}"
         evaluate(f"x = 2\n{line}")  # raises if the suggested fix is refused
+
+
+def test_the_largest_allowed_model_on_the_scalar_engine_is_refused_in_words_not_numpy():
+    from microgpt.config import LIMITS
+
+    largest = TrainConfig(
+        n_embd=LIMITS["n_embd"],
+        n_head=LIMITS["n_head"],
+        n_layer=LIMITS["n_layer"],
+        block_size=LIMITS["block_size"],
+    )
+    with pytest.raises(ConfigError) as info:  # before any array is allocated
+        Trainer(DOCS, largest, "scalar")
+    message = str(info.value)
+    assert message.startswith("this model needs the numpy engine: it is too big for the scalar")
+    assert "Unable to allocate" not in message and "shape" not in message
