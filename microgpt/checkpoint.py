@@ -15,7 +15,7 @@ import numpy as np
 from .backend import Pass
 from .config import TrainConfig, check_cost
 from .data import MAX_VOCAB, CharTokenizer, open_regular_file
-from .destination import checked_target, make_temp, reason
+from .destination import checked_target, make_temp, reason, short_path
 from .errors import CheckpointError, ConfigError
 from .model import ParamLayout
 from .report import StepPoints
@@ -162,7 +162,7 @@ def _check_fits(path: Path, meta_bytes: int, array_bytes: int) -> None:
     total = meta_bytes + array_bytes
     if meta_bytes > MAX_META_BYTES or total > MAX_CHECKPOINT_BYTES:
         raise CheckpointError(
-            f"{path}: this run is too large for a checkpoint ({_mb(total)}, of which "
+            f"{short_path(path)}: this run is too large for a checkpoint ({_mb(total)}, of which "
             f"{_mb(meta_bytes)} documents and metadata; the limits are "
             f"{_mb(MAX_CHECKPOINT_BYTES)} and {_mb(MAX_META_BYTES)})"
         )

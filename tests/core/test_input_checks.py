@@ -172,9 +172,16 @@ def test_log_destinations_are_refused_before_training_in_words(tmp_path, where, 
 
 
 def test_a_log_to_a_fifo_is_refused_without_waiting(tmp_path, capsys):
+    import threading
+
     fifo = tmp_path / "pipe"
     os.mkfifo(fifo)
-    assert main(["train", "--steps", "1", "--samples", "0", "--log", str(fifo)]) == 1
+    codes = []
+    args = ["train", "--steps", "1", "--samples", "0", "--log", str(fifo)]
+    t = threading.Thread(target=lambda: codes.append(main(args)), daemon=True)
+    t.start()
+    t.join(30)
+    assert codes == [1], "opening the FIFO waited for a reader"
     one_line_error(capsys.readouterr().err, "is not a regular file")
 
 
