@@ -3,7 +3,7 @@
 import threading
 from dataclasses import replace
 
-from PySide6.QtCore import QEvent, QThread
+from PySide6.QtCore import QEvent, Qt, QThread
 from PySide6.QtWidgets import QMainWindow, QProgressBar, QPushButton
 
 from microgpt import TrainConfig
@@ -23,9 +23,11 @@ from .commands import (
 from .controls import build_actions, build_menus
 from .dialogs import Dialogs
 from .docks import StrayTabBars, build_docks, share_space
+from .lessons.driver import LessonDriver
 from .panes.example import ExamplePane
 from .panes.gradients import GradientsPane
 from .panes.graph import GraphPane
+from .panes.lessons import MIN_HEIGHT as LESSONS_HEIGHT
 from .panes.lessons import LessonsPane
 from .panes.loss import LossPane
 from .panes.penguins import PenguinsPane
@@ -73,7 +75,7 @@ class MainWindow(QMainWindow):
         self.addToolBar(self.toolbar)
         self.time_travel.install(self.actions_)
         build_menus(self)
-        self.lessons.attach(self)
+        self.lessons.attach(LessonDriver(self), self._bring_lessons_forward)
         self._build_status_bar()
         self._wire_run()
         self._start_worker(docs, backend or "numpy")
@@ -187,6 +189,15 @@ class MainWindow(QMainWindow):
     def bring_forward(self, name: str) -> None:
         self.docks[name].show()
         self.docks[name].raise_()
+
+    def _bring_lessons_forward(self) -> None:
+        """The Lessons dock in front and at least lessons.MIN_HEIGHT tall: at 800 px the
+        example pane below keeps the ~400 px its cards and chart need; the text scrolls."""
+        dock, below = self.docks["lessons_pane"], self.docks["example_pane"]
+        self.bring_forward("lessons_pane")
+        if not dock.isFloating() and dock.height() < LESSONS_HEIGHT:
+            total = dock.height() + below.height()
+            self.resizeDocks([dock, below], [LESSONS_HEIGHT, total - LESSONS_HEIGHT], Qt.Vertical)
 
     def trace(self, name: str, row: int, col: int) -> None:
         """Open parameter name[row, col]'s part of the last step's graph in the graph pane."""

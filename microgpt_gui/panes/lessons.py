@@ -24,8 +24,7 @@ from ..lessons import files
 from ..lessons.driver import LessonDriver
 from ..lessons.markdown import to_html
 
-MIN_HEIGHT = 250  # opening the pane makes its dock this tall (at 800 px the example pane
-# below keeps the ~400 px its cards and prediction chart need; the lesson text scrolls)
+MIN_HEIGHT = 250  # opening the pane makes its dock this tall, if it can (see the window)
 
 
 class LessonsPane(QWidget):
@@ -36,7 +35,7 @@ class LessonsPane(QWidget):
         self.setObjectName("lessons_pane")
         self.lessons = files.load_all() if lessons is None else list(lessons)
         self.driver: LessonDriver | None = None
-        self.win = None
+        self._bring_forward: Callable[[], None] = self.show
         self.completed: set[str] = set()  # the files whose task was done
         self.list = QComboBox(objectName="lessons_list")
         self.list.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
@@ -104,22 +103,16 @@ class LessonsPane(QWidget):
 
     # --- the window -------------------------------------------------------------------
 
-    def attach(self, win) -> None:
-        """Drive lessons on `win` (a MainWindow with every other pane built)."""
-        self.win = win
-        self.driver = LessonDriver(win)
+    def attach(self, driver: LessonDriver, bring_forward: Callable[[], None]) -> None:
+        """Drive lessons with driver; bring_forward() puts this pane in front, with room."""
+        self.driver = driver
+        self._bring_forward = bring_forward
         self.driver.completed.connect(self._on_driver_completed)
         self.driver.note.connect(self._say)
 
     def open(self, *_) -> None:
         """Show the pane and set up the lesson on show (Help → Lessons, F2)."""
-        dock = self.win.docks["lessons_pane"]
-        dock.show()
-        dock.raise_()
-        if not dock.isFloating() and dock.height() < MIN_HEIGHT:  # room for the text
-            below = self.win.docks["example_pane"]
-            total = dock.height() + below.height()
-            self.win.resizeDocks([dock, below], [MIN_HEIGHT, total - MIN_HEIGHT], Qt.Vertical)
+        self._bring_forward()
         self.go(self.index)
 
     def open_on_first_launch(self, first_launch: Callable[[], bool]) -> None:

@@ -212,7 +212,7 @@ WINDOW_MODULES = {
 }
 
 
-def test_no_pane_imports_the_windows_modules():
+def test_no_pane_imports_the_windows_modules_or_holds_the_window():
     panes = Path(__file__).resolve().parents[2] / "microgpt_gui" / "panes"
     found = []
     for path in sorted(panes.glob("*.py")):
@@ -220,6 +220,8 @@ def test_no_pane_imports_the_windows_modules():
             if isinstance(node, ast.ImportFrom) and node.level == 2:
                 names = [node.module] if node.module else [a.name for a in node.names]
                 found += [f"{path.name}: {n}" for n in names if n.split(".")[0] in WINDOW_MODULES]
+            elif isinstance(node, ast.Attribute) and node.attr == "win":  # self.win.docks
+                found.append(f"{path.name}, line {node.lineno}: .win")
             elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith(
                 "microgpt_gui."
             ):
