@@ -3,8 +3,8 @@
 import json
 import math
 import os
+import random
 import re
-import tempfile
 import time
 import zipfile
 import zlib
@@ -13,8 +13,9 @@ from pathlib import Path
 import numpy as np
 
 from .backend import Pass
-from .config import TrainConfig
+from .config import TrainConfig, check_cost
 from .data import MAX_VOCAB, CharTokenizer, open_regular_file
+from .destination import checked_target, make_temp, reason, short_path
 from .errors import CheckpointError, ConfigError
 from .model import ParamLayout
 from .report import StepPoints
@@ -42,23 +43,14 @@ LAST_ARRAYS = (
     "last_attention",
     "last_params_before",  # version 3
 )
+RNG_VERSION = random.Random().getstate()[0]  # 3 since Python 3.2
 STALE_TEMP_AGE = 60  # seconds; a save writes for far less than this (fsync included)
 
 
 def save(trainer, path) -> None:
     """Write trainer's whole state to path: temp file in the same folder, then os.replace."""
-    path = _checked_target(Path(path))
-    version, state, gauss_next = trainer.rng.getstate()
-    meta = {
-        "format": FORMAT,
-        "version": VERSION,
-        "config": trainer.config.to_dict(),
-        "chars": trainer.tokenizer.chars,
-        "docs": trainer.docs,  # in training order (already shuffled)
-        "step": trainer.step_count,
-        "rng": {"version": version, "state": list(state), "gauss_next": gauss_next},
-        "backend": trainer.backend.name,
-    }
+    path = checked_target(path, CheckpointError, "checkpoint")
+    meta = _meta(trainer)
     h = trainer.history
     arrays = {
         "params": trainer.params,
@@ -84,7 +76,7 @@ def save(trainer, path) -> None:
     meta_bytes = np.frombuffer(json.dumps(meta, ensure_ascii=False).encode(), dtype=np.uint8)
     _check_fits(path, meta_bytes.nbytes, sum(a.nbytes for a in arrays.values()))
     _remove_stale_temps(path)
-    fd, tmp = _make_temp(path)
+    fd, tmp = make_temp(path, CheckpointError)
     _writing.add(tmp)
     try:
         umask = os.umask(0)
@@ -97,14 +89,39 @@ def save(trainer, path) -> None:
         os.replace(tmp, path)
     except OSError as e:
         Path(tmp).unlink(missing_ok=True)
-        raise CheckpointError(
-            f"{path}: could not write the checkpoint ({e.strerror or e})"
-        ) from None
+        raise CheckpointError(f"{path}: could not write the checkpoint ({reason(e)})") from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
     finally:
         _writing.discard(tmp)
+
+
+def _meta(trainer) -> dict:
+    """The metadata of a checkpoint of trainer, but for the last step's."""
+    version, state, gauss_next = trainer.rng.getstate()
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "config": trainer.config.to_dict(),
+        "chars": trainer.tokenizer.chars,
+        "docs": trainer.docs,  # in training order (already shuffled)
+        "step": trainer.step_count,
+        "rng": {"version": version, "state": list(state), "gauss_next": gauss_next},
+        "backend": trainer.backend.name,
+    }
+
+
+def check_fits(trainer, path, steps: int) -> None:
+    """Refuse, before training, a run whose checkpoint after `steps` steps could not be saved."""
+    meta = len(json.dumps(_meta(trainer), ensure_ascii=False).encode())
+    meta += 512  # the step's digits, the gauss_next and the last step's timings, backend, lr
+    c, size = trainer.config, trainer.layout.size
+    t, k = c.block_size, len(trainer.layout.names) + 1
+    # params, Adam m, v, the last step's grads, updates and params before: float64;
+    # per step: loss and lr float64, k grad norms float16; the last step's per-position data
+    arrays = 6 * 8 * size + steps * (8 + 8 + 2 * k) + 8 * (2 * t + c.n_layer * c.n_head * t * t)
+    _check_fits(Path(path), meta, arrays)
 
 
 # --- where a checkpoint goes ----------------------------------------------------------------
@@ -114,43 +131,11 @@ _writing: set[str] = set()  # temp files this process is writing right now
 
 def check_destination(path) -> Path:
     """path if a checkpoint can be written there (tried); CheckpointError in the user's words."""
-    path = _checked_target(Path(path))
-    fd, tmp = _make_temp(path)
+    path = checked_target(path, CheckpointError, "checkpoint")
+    fd, tmp = make_temp(path, CheckpointError)
     os.close(fd)
     os.unlink(tmp)
     return path
-
-
-def _checked_target(path: Path) -> Path:
-    if path.is_dir():
-        raise CheckpointError(f"{path}: is a folder; give a file name, e.g. {path / 'run.npz'}")
-    if not path.name or path.name in (".", ".."):
-        raise CheckpointError(f"{path}: no file name; give one, e.g. run.npz")
-    folder = path.parent
-    if not folder.exists():
-        raise CheckpointError(f"{path}: the folder {folder} does not exist")
-    if not folder.is_dir():
-        raise CheckpointError(f"{path}: {folder} is not a folder")
-    if path.exists() and not path.is_file():  # a FIFO or a device would be replaced
-        raise CheckpointError(f"{path}: is not a regular file; choose another name")
-    return path
-
-
-def _make_temp(path: Path) -> tuple[int, str]:
-    """mkstemp beside path (.run.npz.k2j_9x0a.tmp); errors name the folder, not the temp file."""
-    folder = path.parent
-    try:
-        return tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    except PermissionError:
-        raise CheckpointError(
-            f"{path}: cannot write in the folder {folder} (permission denied)"
-        ) from None
-    except FileNotFoundError:
-        raise CheckpointError(f"{path}: the folder {folder} does not exist") from None
-    except OSError as e:
-        raise CheckpointError(
-            f"{path}: cannot write in the folder {folder} ({e.strerror or e})"
-        ) from None
 
 
 def _remove_stale_temps(path: Path) -> None:
@@ -177,7 +162,7 @@ def _check_fits(path: Path, meta_bytes: int, array_bytes: int) -> None:
     total = meta_bytes + array_bytes
     if meta_bytes > MAX_META_BYTES or total > MAX_CHECKPOINT_BYTES:
         raise CheckpointError(
-            f"{path}: this run is too large for a checkpoint ({_mb(total)}, of which "
+            f"{short_path(path)}: this run is too large for a checkpoint ({_mb(total)}, of which "
             f"{_mb(meta_bytes)} documents and metadata; the limits are "
             f"{_mb(MAX_CHECKPOINT_BYTES)} and {_mb(MAX_META_BYTES)})"
         )
@@ -365,10 +350,14 @@ def _restore(cls, meta, arrays, backend):
         lr=_array(arrays, "history_lr", (step,)),
         grad_norms=_array(arrays, "history_grad_norms", (step, k)),
     )
+    backend = backend or meta.get("backend", "scalar")
+    check = check_cost(config, len(meta["chars"]) + 1, backend)  # before building anything
+    if check.refusal:
+        raise CheckpointError(check.refusal)
     trainer = cls.from_state(
         docs,
         config,
-        backend or meta.get("backend", "scalar"),
+        backend,
         params=_array(arrays, "params", (size,)),
         m=_array(arrays, "adam_m", (size,)),
         v=_array(arrays, "adam_v", (size,)),
@@ -387,6 +376,14 @@ def _rng_state(rng: dict) -> tuple:
         and all(isinstance(x, int) and 0 <= x < 2**32 for x in state)
     ):
         raise CheckpointError("the random-number state is malformed")
+    version = rng["version"]
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise CheckpointError("the random-number state is malformed")
+    if version != RNG_VERSION:  # what random.Random.getstate() writes
+        raise CheckpointError(
+            f"the random-number state is of an unknown kind (version {str(version)[:12]}; "
+            f"this Python reads version {RNG_VERSION})"
+        )
     gauss_next = rng["gauss_next"]
     if gauss_next is not None and not isinstance(gauss_next, float):
         raise CheckpointError("the random-number state is malformed")

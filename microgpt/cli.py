@@ -6,7 +6,8 @@ import sys
 
 from .bench import DEFAULT_STEPS, MAX_BENCH_STEPS, MAX_WARMUP
 from .config import TrainConfig, check_cost, check_temperature
-from .errors import ConfigError, DatasetError
+from .destination import open_for_append, reason, short_path
+from .errors import CheckpointError, ConfigError, DatasetError
 from .lab.cli import add_sweep_parser
 from .trainer import BACKENDS, Trainer, TrainingDiverged
 
@@ -48,15 +49,26 @@ def _print_samples(samples, header=True) -> None:
         print(f"sample {i + 1:2d}: {s.text}")
 
 
-def cmd_train(args) -> int:
-    # checked before training, so a typo does not throw away a finished run
-    if not 0 <= args.samples <= 10_000:
-        raise ValueError(f"--samples must be between 0 and 10000, got {args.samples}")
-    temperature = _temperature(args.temperature)
-    if args.save:
-        from .checkpoint import check_destination
+def _load(path: str, backend: str | None) -> Trainer:
+    """Trainer.load, its refusal of an engine too small for the model saying which flag helps."""
+    try:
+        return Trainer.load(path, backend=backend)
+    except CheckpointError as e:
+        if "needs the numpy engine" in str(e):
+            raise CheckpointError(f"{e} (--backend numpy)") from None
+        raise
 
-        check_destination(args.save)  # before training, not after 300 steps
+
+def _flagged(e: ConfigError, flags: dict[str, str]) -> ConfigError:
+    """e with the command-line flag of the setting it names in front: '--lr: learning_rate ...'."""
+    field = str(e).split(" ", 1)[0]
+    return ConfigError(f"{flags[field]}: {e}") if field in flags else e
+
+
+def _trainer(args) -> Trainer:
+    """A new run, or the resumed one, from the command line's settings."""
+    steps_flag = "--num-steps" if args.num_steps is not None else "--steps"
+    flags = {"num_steps": steps_flag, "seed": "--seed", "learning_rate": "--lr"}
     if args.resume:
         fixed = [
             f"--{n.replace('_', '-')}"
@@ -68,61 +80,91 @@ def cmd_train(args) -> int:
                 f"{', '.join(fixed)} cannot change a resumed run "
                 "(its data, seed and schedule are in the checkpoint)"
             )
-        trainer = Trainer.load(args.resume, backend=args.backend)
+        trainer = _load(args.resume, args.backend)
         if args.lr is not None:
-            trainer.set_learning_rate(args.lr)
-    else:
-        num_steps = args.num_steps if args.num_steps is not None else args.steps
-        overrides = {
-            "num_steps": 1000 if num_steps is None else num_steps,
-            "seed": 42 if args.seed is None else args.seed,
-        }
-        if args.lr is not None:
-            overrides["learning_rate"] = args.lr
-        docs, config, backend = _docs(args.data), TrainConfig(**overrides), args.backend or "scalar"
-        _check_cost(config, len(set("".join(docs))) + 1, backend)
-        trainer = Trainer(docs, config, backend)
+            try:
+                trainer.set_learning_rate(args.lr)
+            except ConfigError as e:
+                raise _flagged(e, flags) from None
+        _check_cost(trainer.config, trainer.tokenizer.vocab_size, trainer.backend.name)
+        return trainer
+    num_steps = args.num_steps if args.num_steps is not None else args.steps
+    overrides = {
+        "num_steps": 1000 if num_steps is None else num_steps,
+        "seed": 42 if args.seed is None else args.seed,
+    }
+    if args.lr is not None:
+        overrides["learning_rate"] = args.lr
+    try:
+        config = TrainConfig(**overrides)
+    except ConfigError as e:
+        raise _flagged(e, flags) from None
+    docs, backend = _docs(args.data), args.backend or "scalar"
+    _check_cost(config, len(set("".join(docs))) + 1, backend)
+    return Trainer(docs, config, backend)
+
+
+def cmd_train(args) -> int:
+    # checked before training, so a typo does not throw away a finished run
+    if not 0 <= args.samples <= 10_000:
+        raise ValueError(f"--samples must be between 0 and 10000, got {args.samples}")
+    temperature = _temperature(args.temperature)
+    if args.save is not None:
+        from .checkpoint import check_destination
+
+        check_destination(args.save)  # before training, not after 300 steps
+    trainer = _trainer(args)
     cfg = trainer.config
-    if args.resume:
-        _check_cost(cfg, trainer.tokenizer.vocab_size, trainer.backend.name)
     until = args.steps if args.steps is not None else cfg.num_steps
     if not trainer.step_count <= until <= cfg.num_steps:
         raise ValueError(f"--steps must be between {trainer.step_count} and {cfg.num_steps}")
+    if args.save is not None:
+        from .checkpoint import check_fits
+
+        check_fits(trainer, args.save, until)  # the dataset and the history fit a checkpoint
+    log = open_for_append(args.log, ValueError) if args.log is not None else None
     if not args.quiet:
         print(f"num docs: {len(trainer.docs)}")
         print(f"vocab size: {trainer.tokenizer.vocab_size}")
         print(f"num params: {trainer.layout.size}")
-    log = open(args.log, "a", encoding="utf-8") if args.log else None
     try:
-        while trainer.step_count < until:
-            point = trainer.step()
-            if not args.quiet:
-                print(
-                    f"step {point.step:4d} / {cfg.num_steps:4d} | loss {point.loss:.4f}", flush=True
-                )
-            if log:
-                doc = trainer.docs[(point.step - 1) % len(trainer.docs)]
-                record = {
-                    "step": point.step,
-                    "loss": point.loss,
-                    "lr": point.lr,
-                    "doc": doc,
-                    "backend": trainer.backend.name,
-                }
-                log.write(json.dumps(record) + "\n")
+        _train(trainer, until, args.quiet, log)
     finally:
         if log:
             log.close()
-        if args.save:  # even after an error or Ctrl+C, keep what was trained
+        if args.save is not None:  # even after an error or Ctrl+C, keep what was trained
             trainer.save(args.save)
     if args.samples:
         _print_samples(trainer.sample(args.samples, temperature))
     return 0
 
 
+def _train(trainer: Trainer, until: int, quiet: bool, log) -> None:
+    """Step until `until`, printing each loss and appending a JSON line to log."""
+    cfg = trainer.config
+    while trainer.step_count < until:
+        point = trainer.step()
+        if not quiet:
+            print(f"step {point.step:4d} / {cfg.num_steps:4d} | loss {point.loss:.4f}", flush=True)
+        if log:
+            doc = trainer.docs[(point.step - 1) % len(trainer.docs)]
+            record = {
+                "step": point.step,
+                "loss": point.loss,
+                "lr": point.lr,
+                "doc": doc,
+                "backend": trainer.backend.name,
+            }
+            try:
+                log.write(json.dumps(record) + "\n")
+                log.flush()  # a full disk is seen at this step, not at the close
+            except OSError as e:
+                raise ValueError(f"{log.name}: could not write the log ({reason(e)})") from None
+
+
 def cmd_sample(args) -> int:
     temperature = _temperature(args.temperature)
-    trainer = Trainer.load(args.ckpt)
+    trainer = _load(args.ckpt, args.backend)
     samples = trainer.sample(args.n, temperature, seed=args.seed, prefix=args.prefix)
     _print_samples(samples, header=False)
     return 0
@@ -193,6 +235,11 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument(
         "--seed", type=int, help="seed for sampling (default: continue the run's random stream)"
     )
+    s.add_argument(
+        "--backend",
+        choices=BACKENDS,
+        help="the engine to sample with (default: the checkpoint's)",
+    )
     s.add_argument("--prefix", default="", help="start every name with this text (default: none)")
     s.set_defaults(func=cmd_sample)
 
@@ -229,8 +276,12 @@ def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (ValueError, TrainingDiverged, OSError) as e:  # user errors: one line, no traceback
+    except (ValueError, TrainingDiverged) as e:  # user errors: one line, no traceback
         print(f"microgpt: error: {e}", file=sys.stderr)
+        return 1
+    except OSError as e:
+        where = f"{short_path(e.filename)}: " if e.filename else ""
+        print(f"microgpt: error: {where}{reason(e)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("microgpt: interrupted", file=sys.stderr)

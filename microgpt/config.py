@@ -12,6 +12,10 @@ LIMITS = {"n_embd": 256, "n_head": 32, "n_layer": 8, "block_size": 128, "num_ste
 MAX_INIT_STD = 1.0  # the reference uses 0.08; far above 1 the first step overflows
 MAX_EPS = 1.0  # the reference uses 1e-8; above 1 Adam's steps shrink to nothing
 TEMPERATURE_RANGE = (0.01, 100.0)  # below 0.01, logits / T overflow exp() in sampling
+# One range per setting a user edits, shared by the CLI, the Settings dialog, the toolbar and
+# checkpoints, so no place accepts what another would change or refuse.
+MAX_SEED = 2**31 - 1  # what a Qt spin box holds (a C int)
+LEARNING_RATE_RANGE = (1e-4, 10.0)  # the reference uses 0.01; above ~1 Adam diverges
 
 
 @dataclass(frozen=True)
@@ -37,8 +41,8 @@ class TrainConfig:
                 raise ConfigError(f"{name} must be at least 1, got {value}")
             if name in LIMITS and value > LIMITS[name]:
                 raise ConfigError(f"{name} must be at most {LIMITS[name]}, got {value}")
-        if self.seed < 0:
-            raise ConfigError(f"seed must be 0 or more, got {self.seed}")
+        if not 0 <= self.seed <= MAX_SEED:
+            raise ConfigError(f"seed must be between 0 and {MAX_SEED}, got {self.seed}")
         if self.n_embd % self.n_head:
             raise ConfigError(f"n_embd ({self.n_embd}) must be divisible by n_head ({self.n_head})")
         for name in ("learning_rate", "beta1", "beta2", "eps", "init_std"):
@@ -47,8 +51,11 @@ class TrainConfig:
                 raise ConfigError(f"{name} must be a number, got {value!r}")
             if not math.isfinite(value):
                 raise ConfigError(f"{name} must be a finite number, got {value!r}")
-        if not 0 < self.learning_rate <= 10:  # above ~1 Adam diverges; the trainer says so
-            raise ConfigError(f"learning_rate must be in (0, 10], got {self.learning_rate}")
+        lo, hi = LEARNING_RATE_RANGE
+        if not lo <= self.learning_rate <= hi:  # above ~1 Adam diverges; the trainer says so
+            raise ConfigError(
+                f"learning_rate must be between {lo:g} and {hi:g}, got {self.learning_rate:g}"
+            )
         for name in ("beta1", "beta2"):
             if not 0 <= getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be in [0, 1), got {getattr(self, name)}")
@@ -176,13 +183,18 @@ def check_cost(config: TrainConfig, vocab_size: int, backend: str) -> CostCheck:
     cost = estimate(config, vocab_size, backend)
     engine = f"the {backend} engine"
     if cost.memory > MAX_MEMORY:
-        return CostCheck(
-            cost,
-            refusal=f"too big for {engine}: it would need about {gigabytes(cost.memory)} "
-            f"of memory (the limit is {gigabytes(MAX_MEMORY)}). "
-            + ("Use the numpy engine or a" if backend == "scalar" else "Use a")
-            + " smaller model (n_embd, n_layer, block_size)",
+        numpy_fits = backend == "scalar" and estimate(config, vocab_size, "numpy").memory <= (
+            MAX_MEMORY
         )
+        need = (
+            f"too big for {engine} (it would need about {gigabytes(cost.memory)} "
+            f"of memory; the limit is {gigabytes(MAX_MEMORY)})"
+        )
+        if numpy_fits:
+            refusal = f"this model needs the numpy engine: it is {need}. Use the numpy engine"
+        else:
+            refusal = f"{need}. Use a smaller model (n_embd, n_layer, block_size)"
+        return CostCheck(cost, refusal=refusal)
     slow = []
     if cost.seconds_per_step > SLOW_STEP:
         slow.append(f"about {duration(cost.seconds_per_step)} per step")

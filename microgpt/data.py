@@ -8,6 +8,7 @@ import urllib.request
 from importlib import resources
 from pathlib import Path
 
+from .destination import short_path
 from .errors import DatasetError, VocabularyError
 
 MAKEMORE_URL = "https://raw.githubusercontent.com/karpathy/makemore/refs/heads/master/names.txt"
@@ -48,39 +49,46 @@ def open_regular_file(path: Path, max_bytes: int, error: type[ValueError], what:
     from its stat, before it is opened, and the open is non-blocking, so nothing here
     waits for a writer. `what` names the kind of file in the size message ("datasets").
     """
+    where = short_path(path)  # a 300-character name is cut, its end kept
     try:
         info = os.stat(path)
         if stat.S_ISDIR(info.st_mode):
-            raise error(f"{path}: is a folder, not a file")
+            raise error(f"{where}: is a folder, not a file")
         if not stat.S_ISREG(info.st_mode):
-            raise error(f"{path}: is {_kind(info.st_mode)}, not a regular file")
+            raise error(f"{where}: is {_kind(info.st_mode)}, not a regular file")
         if info.st_size > max_bytes:
-            raise error(f"{path}: is {info.st_size / 2**20:.0f} MB; {_limit(what, max_bytes)}")
+            raise error(f"{where}: is {_size(info.st_size)}; {_limit(what, max_bytes)}")
         f = os.fdopen(os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)), "rb")
     except (FileNotFoundError, NotADirectoryError):
-        raise error(f"{path}: file not found") from None
+        raise error(f"{where}: file not found") from None
     except OSError as e:
-        raise error(f"{path}: cannot be read ({e.strerror or e})") from None
+        raise error(f"{where}: cannot be read ({e.strerror or e})") from None
     if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):  # swapped since the stat
         f.close()
-        raise error(f"{path}: is not a regular file")
+        raise error(f"{where}: is not a regular file")
     return f
 
 
 def read_regular_file(path: Path, max_bytes: int, error: type[ValueError], what: str) -> bytes:
     """The bytes of path, checked as open_regular_file does."""
+    where = short_path(path)
     with open_regular_file(path, max_bytes, error, what) as f:
         try:
             raw = f.read(max_bytes + 1)
         except OSError as e:
-            raise error(f"{path}: cannot be read ({e.strerror or e})") from None
+            raise error(f"{where}: cannot be read ({e.strerror or e})") from None
     if len(raw) > max_bytes:  # grew since the stat
-        raise error(f"{path}: is over {max_bytes // 2**20} MB; {_limit(what, max_bytes)}")
+        raise error(f"{where}: is over {_size(max_bytes)}; {_limit(what, max_bytes)}")
     return raw
 
 
 def _limit(what: str, max_bytes: int) -> str:
-    return f"{what} are limited to {max_bytes // 2**20} MB"
+    return f"{what} are limited to {_size(max_bytes)}"
+
+
+def _size(n: int) -> str:
+    """51 MB, 2048 KB: what a size limit says."""
+    return f"{n / 2**20:.0f} MB" if n >= 2**20 else f"{n / 1024:.0f} KB"
 
 
 def _kind(mode: int) -> str:
@@ -104,11 +112,31 @@ def decode_text(raw: bytes, source: str) -> str:
                     f"{source}: is not valid {codec.upper()} text (bad bytes at offset {e.start})"
                 ) from None
     if b"\x00" in raw:
+        if _utf16_without_bom(raw):
+            raise DatasetError(
+                f"{source}: looks like UTF-16 text without a byte-order mark; "
+                "save it as UTF-8 (or as UTF-16 with a BOM)"
+            )
         raise DatasetError(f"{source}: looks like a binary file (it contains NUL bytes)")
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         raise DatasetError(f"{source}: is not UTF-8 text (bad byte at offset {e.start})") from None
+
+
+def _utf16_without_bom(raw: bytes) -> bool:
+    """Is raw UTF-16 text, most of whose characters are ASCII (a NUL in every other byte)?"""
+    half = len(raw) // 2
+    if len(raw) % 2 or half == 0:
+        return False
+    for codec, zeros in (("utf-16-le", raw[1::2]), ("utf-16-be", raw[0::2])):
+        if zeros.count(0) >= 0.9 * half:
+            try:
+                raw.decode(codec)
+            except UnicodeDecodeError:
+                return False
+            return True
+    return False
 
 
 def load_docs(path) -> list[str]:
@@ -155,6 +183,8 @@ def download_names(url: str = MAKEMORE_URL, cache: Path | None = None, timeout: 
             raw = response.read(MAX_DATASET_BYTES + 1)
     except (urllib.error.URLError, OSError, ValueError) as e:
         reason = getattr(e, "reason", None) or e
+        if isinstance(reason, OSError) and reason.strerror:  # not '[Errno 111] Connection ...'
+            reason = reason.strerror
         raise DatasetError(
             f"could not download {url}: {reason}. Without internet access, "
             "use a copy of the file on this computer instead"

@@ -31,6 +31,7 @@ MAX_DEPTH = 100  # nesting the user wrote (brackets, calls, signs); deeper would
 # Python's recursion. A flat sum a + b + c + ... is not nesting: it is walked in a loop.
 MAX_SOURCE = 20_000
 MAX_EXPONENT = 10
+MAX_DIGITS = 400  # a number literal's characters; 1e308 is the largest float anyway
 FUNCTIONS = ("relu", "exp", "log", "tanh", "sigmoid")
 MINUS_ONE = "-1 (from a minus sign)"  # text of the -1 leaf that -b = b * -1 multiplies by
 HELP = "Allowed: numbers, names, + - * / **, relu, exp, log, tanh, sigmoid and param(number)."
@@ -254,7 +255,7 @@ REFUSED: dict[type, str] = {
     ast.ImportFrom: "imports are not allowed",
     ast.Global: "'global' is not allowed",
     ast.Nonlocal: "'nonlocal' is not allowed",
-    ast.Expr: "this line computes a value but gives it no name: write  y = ...",
+    ast.Expr: "this line computes a value but gives it no name",  # said with its line
     ast.Pass: "'pass' is not allowed",
     ast.Break: "'break' is not allowed",
     ast.Continue: "'continue' is not allowed",
@@ -321,6 +322,9 @@ def _check_terms(source: str) -> None:
         if tok.type in (tokenize.NEWLINE, tokenize.ENDMARKER):
             terms, prev = 1, None
         elif tok.type not in _SKIP:
+            if tok.type == tokenize.NUMBER and len(tok.string) > MAX_DIGITS:
+                msg = f"this number has {len(tok.string)} digits; at most {MAX_DIGITS}"
+                raise ExprError(f"{msg}; write large numbers like 1e300", *_start(tok))
             if tok.string in _BINARY and tok.type == tokenize.OP and _ends_operand(prev):
                 terms += 1  # a binary operator (not a sign, as in 2 * -3)
                 if terms > MAX_TERMS:
@@ -398,10 +402,15 @@ class _Compiler:
     def assignment(self, stmt: ast.stmt) -> int:
         if isinstance(stmt, ast.AugAssign):
             op = _SYMBOLS.get(type(stmt.op), "+")
+            if type(stmt.op) not in _OPS:  # x //= 2: // itself is refused
+                self.fail(stmt, REFUSED[type(stmt.op)])
             self.fail(stmt, f"'{op}=' is not allowed: write  x = x {op} 1  instead")
         if not isinstance(stmt, ast.Assign):
             words = REFUSED.get(type(stmt)) or f"{type(stmt).__name__} is not allowed"
-            rule = "" if isinstance(stmt, ast.Expr) else ". Each line must be  name = expression"
+            rule = ". Each line must be  name = expression"
+            if isinstance(stmt, ast.Expr):
+                text = self.segment(stmt)
+                rule = f": write  y = {text}" if len(text) <= 40 else ": put  y =  in front"
             self.fail(stmt, words + rule)
         if len(stmt.targets) != 1 or not isinstance(stmt.targets[0], ast.Name):
             self.fail(stmt, "assign one name per line, like  y = 3 * x")
@@ -472,7 +481,7 @@ class _Compiler:
         if node.id in self.names:
             return self.names[node.id]
         if node.id in FUNCTIONS or node.id == "param":
-            self.fail(node, f"{node.id} is a function: call it, like {node.id}(x)")
+            self.fail(node, f"{node.id} is a function: call it, like {_call_example(node.id)}")
         self.fail(node, f"unknown name '{node.id}': give it a value on an earlier line first")
 
     def number(self, node: ast.expr) -> float:
@@ -510,7 +519,7 @@ class _Compiler:
         if fn not in FUNCTIONS and fn != "param":
             self.fail(node, f"unknown function '{fn}'. {functions}")
         if len(node.args) != 1 or node.keywords or isinstance(node.args[0], ast.Starred):
-            self.fail(node, f"{fn}(...) takes exactly one value, like {fn}(x)")
+            self.fail(node, f"{fn}(...) takes exactly one value, like {_call_example(fn)}")
         if fn == "param" and not _is_number(node.args[0]):
             self.fail(node.args[0], "param(...) takes a plain number, like param(-3.0)")
         if fn == "param":
@@ -581,6 +590,11 @@ class _Compiler:
                 consumers[a].append((j, slot))
         unused = tuple(n for n, i in self.names.items() if i not in new)
         return Plan(tuple(steps), tuple(tuple(c) for c in consumers), unused)
+
+
+def _call_example(fn: str) -> str:
+    """A call of fn that compiles once x has a value: param takes a number."""
+    return "param(-3.0)" if fn == "param" else f"{fn}(x)"
 
 
 def _reachable(steps: list[dict], out: int) -> set[int]:

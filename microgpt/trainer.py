@@ -11,7 +11,7 @@ from time import perf_counter
 import numpy as np
 
 from .backend import Forward, Interrupted, Pass, StopCheck
-from .config import TrainConfig, check_cost, check_temperature
+from .config import MAX_SEED, TrainConfig, check_cost, check_temperature
 from .data import CharTokenizer
 from .errors import ConfigError, DatasetError
 from .history import History
@@ -142,6 +142,9 @@ class Trainer:
         self.rng = rng
         self.docs = docs  # in training order
         self.tokenizer = CharTokenizer(self.docs)
+        check = check_cost(config, self.tokenizer.vocab_size, backend)  # before any array
+        if check.refusal:
+            raise ConfigError(check.refusal)
         self.layout = ParamLayout.build(config, self.tokenizer.vocab_size)
         self.m = np.zeros(self.layout.size)
         self.v = np.zeros(self.layout.size)
@@ -426,6 +429,10 @@ class Trainer:
         prefix_ids = self.tokenizer.encode(prefix)
         if len(prefix_ids) >= self.config.block_size:
             raise ValueError(f"the prefix may have at most {self.config.block_size - 1} characters")
+        if seed is not None and (
+            isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED
+        ):
+            raise ValueError(f"the seed must be between 0 and {MAX_SEED}, got {seed!r}")
         rng = self.rng if seed is None else random.Random(seed)
         if self._doc_set is None:
             self._doc_set = frozenset(self.docs)

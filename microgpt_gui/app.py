@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QApplication
 from microgpt import BACKENDS, TrainConfig
 
 from . import theme
+from .text import elided
 from .window import MainWindow, orphaned_threads
 
 __all__ = ["MainWindow", "main"]
@@ -120,9 +121,9 @@ def parse_args(argv):
     )
     args = p.parse_args(argv)
     try:
-        args.config = TrainConfig(seed=args.seed)
+        args.config = TrainConfig(seed=args.seed)  # the range the seed box holds (MAX_SEED)
     except ValueError as e:
-        p.error(str(e))
+        p.error(f"--seed: {e}")
     if args.steps < 0:
         p.error(f"--steps must be 0 or more, got {args.steps}")
     args.docs = None
@@ -143,12 +144,17 @@ def main(argv=None) -> int:
     app.setApplicationName("microgpt studio")
     app.setOrganizationName("microgpt")
     theme.setup_pyqtgraph()
-    win = MainWindow(
-        docs=args.docs,
-        config=args.config,
-        backend=args.backend,
-        restore_settings=not args.screenshot,
-    )
+    try:  # a failure stops the threads it started (MainWindow) and is said in one line
+        win = MainWindow(
+            docs=args.docs,
+            config=args.config,
+            backend=args.backend,
+            restore_settings=not args.screenshot,
+        )
+    except Exception as e:
+        why = elided(f"{e}" or type(e).__name__, 300)
+        print(f"microgpt-gui: error: the window could not be built: {why}", file=sys.stderr)
+        return _exit(1)
     pilot, code = None, 1
     try:
         if args.screenshot:
@@ -164,8 +170,12 @@ def main(argv=None) -> int:
             code = app.exec()
     finally:
         win.shutdown()  # whatever happened, the worker thread ends before the window goes
-    code = pilot.exit_code if pilot else code
-    if orphaned_threads():  # a worker that would not stop: leave without Qt's abort
+    return _exit(pilot.exit_code if pilot else code)
+
+
+def _exit(code: int) -> int:
+    """code; with a worker that would not stop, leave at once rather than by Qt's abort."""
+    if orphaned_threads():
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(code)

@@ -39,3 +39,11 @@ def save(win) -> None:
 
 def save_speed(speed) -> None:
     settings().setValue("training/speed", "max" if speed is None else speed)
+
+
+def first_lessons_launch() -> bool:
+    """True until it has been asked once: the first launch opens the Lessons pane."""
+    s = settings()
+    first = not s.value("lessons/opened", False, type=bool)
+    s.setValue("lessons/opened", True)
+    return first

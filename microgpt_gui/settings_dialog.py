@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (
 )
 
 from microgpt import ConfigError, TrainConfig
-from microgpt.config import LIMITS, check_cost, cost_summary
+from microgpt.config import LEARNING_RATE_RANGE, LIMITS, MAX_SEED, check_cost, cost_summary
 
 from . import theme
 
@@ -25,9 +25,8 @@ INT_FIELDS = [  # name, label, minimum, tooltip; the maximum is config.LIMITS's
     ("num_steps", "steps (num_steps)", 1, "length of the learning-rate schedule"),
     ("seed", "seed", 0, "same seed, same shuffle, same start, same run"),
 ]
-MAX_SEED = 2**31 - 1  # what a spin box holds
 FLOAT_FIELDS = [  # name, label, minimum, maximum, step, decimals
-    ("learning_rate", "learning rate", 0.0, 10.0, 0.001, 5),
+    ("learning_rate", "learning rate", *LEARNING_RATE_RANGE, 0.001, 5),
     ("beta1", "Adam beta1", 0.0, 1.0, 0.01, 4),
     ("beta2", "Adam beta2", 0.0, 1.0, 0.001, 4),
 ]
@@ -73,6 +72,7 @@ class SettingsDialog(QDialog):
             box.valueChanged.connect(self._on_field_changed)
             self.fields[name] = box
             form.addRow(label, box)
+        self._shown = {name: box.value() for name, box in self.fields.items()}
         self.estimate = self._label("settings_estimate", theme.MUTED)
         self.warning = self._label("settings_warning", None)
         self.error = self._label("settings_error", theme.BAD)
@@ -97,7 +97,8 @@ class SettingsDialog(QDialog):
 
     def config(self) -> TrainConfig | None:
         """The edited config, or None when it is invalid or cannot run (the reason is shown)."""
-        values = {name: box.value() for name, box in self.fields.items()}
+        # a box still showing its start keeps the exact value (5 decimals round 0.0123456)
+        values = {n: b.value() for n, b in self.fields.items() if b.value() != self._shown[n]}
         try:
             config = replace(self._base, **values)
         except ConfigError as e:

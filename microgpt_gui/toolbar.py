@@ -4,6 +4,7 @@ from PySide6.QtCore import QSignalBlocker, Qt, Signal
 from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QLabel, QSpinBox, QToolBar
 
 from microgpt import RunInfo
+from microgpt.config import LEARNING_RATE_RANGE, MAX_SEED
 
 from .commands import DEFAULT_SPEED, SPEEDS, speed_text
 
@@ -38,14 +39,16 @@ class TrainingToolbar(QToolBar):
         )
         self.speed_box.setCurrentIndex(max(self.speed_box.findData(DEFAULT_SPEED), 0))
         self.speed_box.currentIndexChanged.connect(self._on_speed_box_index_changed)
-        self.lr_box = QDoubleSpinBox(objectName="lr_box", decimals=4, minimum=0.0001, maximum=1.0)
+        lo, hi = LEARNING_RATE_RANGE
+        self.lr_box = QDoubleSpinBox(objectName="lr_box", decimals=4, minimum=lo, maximum=hi)
+        self._run_lr = (self.lr_box.value(),) * 2  # (shown, exact): see sync
         self.lr_box.setSingleStep(0.001)
         self.lr_box.setToolTip(
             "Base learning rate; takes effect at the next step and decays "
             "linearly to 0 by the last step"
         )
-        self.lr_box.valueChanged.connect(self.lr_changed)
-        self.seed_box = QSpinBox(objectName="seed_box", minimum=0, maximum=2**31 - 1)
+        self.lr_box.valueChanged.connect(self._on_lr_box_value_changed)
+        self.seed_box = QSpinBox(objectName="seed_box", minimum=0, maximum=MAX_SEED)
         self.seed_box.setToolTip("Seed of the shuffle and the initial weights; used at Reset")
         self.backend_box = QComboBox(objectName="backend_box")
         for key, text, tip in BACKEND_CHOICES:
@@ -87,14 +90,27 @@ class TrainingToolbar(QToolBar):
 
     def sync(self, info: RunInfo) -> None:
         """Show a new run's settings without sending them back as requests."""
+        lr = info.config.learning_rate
         with QSignalBlocker(self.lr_box):
-            self.lr_box.setValue(info.config.learning_rate)
+            self.lr_box.setValue(lr)
+        self._run_lr = (self.lr_box.value(), lr)  # 4 decimals show 0.012345 as 0.0123
         self.seed_box.setValue(info.config.seed)
         self.show_backend(info.backend)
+
+    @property
+    def learning_rate(self) -> float:
+        """The box's lr; the run's own, exactly, while the box still shows it rounded."""
+        shown, exact = self._run_lr
+        value = self.lr_box.value()
+        return exact if value == shown else value
 
     def show_backend(self, name: str) -> None:
         with QSignalBlocker(self.backend_box):
             self.backend_box.setCurrentIndex(max(self.backend_box.findData(name), 0))
+
+    def _on_lr_box_value_changed(self, lr: float) -> None:
+        self._run_lr = (lr, lr)  # typed: the run takes what the box shows
+        self.lr_changed.emit(lr)
 
     def _on_speed_box_index_changed(self, _index: int) -> None:
         self.speed_chosen.emit(self.speed)

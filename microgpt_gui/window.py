@@ -3,7 +3,7 @@
 import threading
 from dataclasses import replace
 
-from PySide6.QtCore import QEvent, QThread
+from PySide6.QtCore import QEvent, Qt, QThread
 from PySide6.QtWidgets import QMainWindow, QProgressBar, QPushButton
 
 from microgpt import TrainConfig
@@ -24,10 +24,13 @@ from .commands import (
 from .controls import build_actions, build_menus
 from .dialogs import Dialogs
 from .docks import StrayTabBars, build_docks, share_space
+from .lessons.driver import LessonDriver
+from .lessons.layout import LessonLayout
 from .panes.example import ExamplePane
 from .panes.experiments import ExperimentsPane
 from .panes.gradients import GradientsPane
 from .panes.graph import GraphPane
+from .panes.lessons import MIN_HEIGHT as LESSONS_HEIGHT
 from .panes.lessons import LessonsPane
 from .panes.loss import LossPane
 from .panes.penguins import PenguinsPane
@@ -49,6 +52,13 @@ class MainWindow(QMainWindow):
 
     def __init__(self, docs=None, config=None, backend=None, restore_settings=True, speed=...):
         super().__init__()
+        try:
+            self._build(docs, config, backend, restore_settings, speed)
+        except BaseException:  # the threads started so far end before the error goes up
+            self.shutdown()
+            raise
+
+    def _build(self, docs, config, backend, restore_settings, speed) -> None:
         theme.setup_pyqtgraph()
         self.setWindowTitle("microgpt studio")
         self.setObjectName("main_window")
@@ -68,7 +78,9 @@ class MainWindow(QMainWindow):
         self.addToolBar(self.toolbar)
         self.time_travel.install(self.actions_)
         build_menus(self)
-        self.lessons.attach(self)
+        self.lessons.attach(
+            LessonDriver(self), self._bring_lessons_forward, LessonLayout(self, self.lessons)
+        )
         self._build_status_bar()
         self._wire_run()
         self._start_worker(docs, backend or "numpy")
@@ -76,7 +88,7 @@ class MainWindow(QMainWindow):
         self._layout_restored = False  # the first show shares the real size out (if not)
         if restore_settings:
             self._layout_restored = settings.restore(self)
-            self.lessons.open_on_first_launch()
+            self.lessons.open_on_first_launch(settings.first_lessons_launch)
         if speed is not ...:
             self.toolbar.set_speed(speed)
         self._on_toolbar_speed_chosen(self.toolbar.speed)
@@ -89,7 +101,7 @@ class MainWindow(QMainWindow):
             "loss_pane": ("Loss", LossPane(run)),
             "gradients_pane": ("Gradients", GradientsPane(run)),
             "graph_pane": ("Computation graph", GraphPane()),
-            "penguins_pane": ("Penguins", PenguinsPane()),
+            "penguins_pane": ("Penguins", PenguinsPane(self)),  # its thread: ours to stop
             "experiments_pane": ("Scale lab", ExperimentsPane()),
             "example_pane": ("Current example", ExamplePane(run)),
             "sampling_pane": ("Sampling", SamplingPane(run)),
@@ -186,6 +198,15 @@ class MainWindow(QMainWindow):
         self.docks[name].show()
         self.docks[name].raise_()
 
+    def _bring_lessons_forward(self) -> None:
+        """The Lessons dock in front and at least lessons.MIN_HEIGHT tall: at 800 px the
+        example pane below keeps the ~400 px its cards and chart need; the text scrolls."""
+        dock, below = self.docks["lessons_pane"], self.docks["example_pane"]
+        self.bring_forward("lessons_pane")
+        if not dock.isFloating() and dock.height() < LESSONS_HEIGHT:
+            total = dock.height() + below.height()
+            self.resizeDocks([dock, below], [LESSONS_HEIGHT, total - LESSONS_HEIGHT], Qt.Vertical)
+
     def trace(self, name: str, row: int, col: int) -> None:
         """Open parameter name[row, col]'s part of the last step's graph in the graph pane."""
         report = self.run.latest
@@ -237,7 +258,7 @@ class MainWindow(QMainWindow):
     def toolbar_config(self) -> TrainConfig:
         base = self.info.config if self.info else self._config
         tb = self.toolbar
-        return replace(base, seed=tb.seed_box.value(), learning_rate=tb.lr_box.value())
+        return replace(base, seed=tb.seed_box.value(), learning_rate=tb.learning_rate)
 
     def generate(self) -> None:
         self.docks["sampling_pane"].raise_()
@@ -313,20 +334,28 @@ class MainWindow(QMainWindow):
         super().closeEvent(event)
 
     def shutdown(self, timeout_ms: int = SHUTDOWN_WAIT_MS) -> bool:
-        """Stop the worker (it gives up a long step or sample) and end its thread."""
-        self.penguins.shutdown(timeout_ms)
-        if not self.thread_.isRunning():
+        """End every thread the window started, also a half-built one's: the trainer's (its
+        worker gives up a long step or sample), the penguins' and any other."""
+        for pane in self.findChildren(PenguinsPane):
+            pane.worker.stop_flag = True
+        thread = getattr(self, "thread_", None)
+        if thread is not None and thread.isRunning():
+            self.worker.request_shutdown()
+            self.send(ShutdownRequest())
+        stopped = all([_end(t, timeout_ms) for t in self.findChildren(QThread)])
+        if stopped and hasattr(self, "run"):
             self.run.close()
-            return True
-        self.worker.request_shutdown()
-        self.send(ShutdownRequest())
-        self.thread_.quit()
-        if self.thread_.wait(timeout_ms):
-            self.run.close()
-            return True
-        self.thread_.setParent(None)  # destroying a running QThread would abort the process
-        _ORPHANS.append(self.thread_)
-        return False
+        return stopped
+
+
+def _end(thread: QThread, timeout_ms: int) -> bool:
+    """Quit thread and wait; one that will not stop is kept alive (see orphaned_threads)."""
+    thread.quit()
+    if thread.wait(timeout_ms):
+        return True
+    thread.setParent(None)  # destroying a running QThread would abort the process
+    _ORPHANS.append(thread)
+    return False
 
 
 def orphaned_threads() -> bool:

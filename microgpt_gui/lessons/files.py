@@ -19,12 +19,18 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from microgpt.data import assets_dir
+from microgpt.data import assets_dir, read_regular_file
+from microgpt.destination import short_path
 from microgpt.expr import PRESETS, evaluate
 from microgpt.lab import AXES
 from microgpt.penguins import FEATURES, SHORT
 
+from ..text import elided
+
 MAX_WORDS = 150  # the text of a lesson
+MAX_BYTES = 64 * 1024  # a lesson file: 150 words and a header are ~2 KB
+MAX_HEADER_LINE = 400  # characters of a `key: value` line (a 40-word task is ~250)
+MAX_QUOTE = 60  # characters of a file's text or name quoted in a message
 MAX_TASK_WORDS = 40
 MAX_SEEN_WORDS = 60
 TABS = ("example", "graph", "gradients", "loss", "sampling", "penguins", "experiments")
@@ -104,6 +110,18 @@ class Lesson:
         return f"You predicted “{self.choices[chosen]}”; it was “{self.choices[self.answer]}”. "
 
 
+def _q(text: str) -> str:
+    """text quoted in a message, at most MAX_QUOTE characters of it."""
+    return repr(elided(text, MAX_QUOTE))
+
+
+def written(pattern: str) -> str:
+    """A done event's pattern as a teacher writes it: 'nudged <name> by <number>'."""
+    text = pattern.replace(NUMBER, "<number>").replace(r"(\w+)", "<name>")
+    text = text.replace(r"(\d+)", "<count>")
+    return re.sub(r"\(([a-z|]+)\)", lambda m: "<" + " or ".join(m[1].split("|")) + ">", text)
+
+
 def words(text: str) -> int:
     return len(re.findall(r"[\w'’.-]+", text))
 
@@ -126,22 +144,22 @@ def _number_in(text: str, lo: float, hi: float) -> bool:
 def _check_setup(key: str, value: str) -> str:
     """'' if `key: value` is a setup the app knows, else why not."""
     if key == "tab" and value not in TABS:
-        return f"no tab {value!r}; tabs are: {', '.join(TABS)}"
+        return f"no tab {_q(value)}; tabs are: {', '.join(TABS)}"
     if key == "preset" and value not in dict(PRESETS):
-        return f"no preset {value!r}; presets are: {', '.join(n for n, _ in PRESETS)}"
+        return f"no preset {_q(value)}; presets are: {', '.join(n for n, _ in PRESETS)}"
     if key == "select" and not re.fullmatch(r"[A-Za-z_]\w*", value):
-        return f"select names a node of the graph, like x; not {value!r}"
+        return f"select names a node of the graph, like x; not {_q(value)}"
     if key == "run" and value not in RUN_SETUPS:
-        return f"run can be: {', '.join(RUN_SETUPS)}; not {value!r}"
+        return f"run can be: {', '.join(RUN_SETUPS)}; not {_q(value)}"
     if key == "penguins":
         bad = [w for w in value.split(",") if w.strip() not in PENGUIN_WORDS]
         if bad or not value.strip():
-            return f"unknown penguin input {bad[0].strip() if bad else value!r}; inputs are: " + (
+            return f"unknown penguin input {_q(bad[0].strip() if bad else value)}; inputs are: " + (
                 ", ".join(PENGUIN_WORDS)
             )
     for name, lo, hi in (("descent lr", 0.001, 10), ("temperature", 0.1, 2)):
         if key == name and not _number_in(value, lo, hi):
-            return f"{name} is a number from {lo:g} to {hi:g}, not {value!r}"
+            return f"{name} is a number from {lo:g} to {hi:g}, not {_q(value)}"
     return ""
 
 
@@ -157,17 +175,20 @@ def parse(text: str, source: str = "<lesson>") -> Lesson:
     for n, line in enumerate(lines[:end], 1):
         if not line.strip():
             continue
+        if len(line) > MAX_HEADER_LINE:
+            msg = f"this header line has {len(line)} characters; at most {MAX_HEADER_LINE}"
+            raise LessonError(source, n, msg)
         key, colon, value = line.partition(":")
         key, value = key.strip().lower(), value.strip()
         if not colon or not value:
-            raise LessonError(source, n, f"expected 'key: value', got {line.strip()!r}")
+            raise LessonError(source, n, f"expected 'key: value', got {_q(line.strip())}")
         if key in SETUP_KEYS:
             why = _check_setup(key, value)
             preset = next((v for k, v in reversed(setup) if k == "preset"), None)
             if not why and key == "select" and preset is not None:
                 labels = {node.label for node in evaluate(dict(PRESETS)[preset]).nodes}
                 if value not in labels:
-                    why = f"the preset {preset!r} has no node {value!r}"
+                    why = f"the preset {_q(preset)} has no node {_q(value)}"
             if why:
                 raise LessonError(source, n, why)
             setup.append((key, value))
@@ -181,13 +202,13 @@ def parse(text: str, source: str = "<lesson>") -> Lesson:
             fields[key] = (value, n)
         else:
             known = ", ".join(TEXT_KEYS + SETUP_KEYS + QUESTION_KEYS + ("choice",))
-            raise LessonError(source, n, f"unknown key {key!r}; keys are: {known}")
+            raise LessonError(source, n, f"unknown key {_q(key)}; keys are: {known}")
     for key in TEXT_KEYS:
         if key not in fields:
             raise LessonError(source, end + 1, f"the header has no {key}: line")
     done = parse_done(fields["done"][0])
     if done is None:
-        known = "; ".join(DONE)
+        known = "; ".join(written(p) for p in DONE)
         raise LessonError(source, fields["done"][1], f"unknown done event; events are: {known}")
     body = "\n".join(lines[end + 1 :]).strip()
     if not body:
@@ -237,15 +258,26 @@ def _question(source: str, fields: dict, choices: list, end: int) -> tuple[str, 
     return ask[0], texts.index(answer[0])
 
 
+class _Unreadable(ValueError):
+    """What read_regular_file says about a file it will not read."""
+
+
 def read(path: Path) -> Lesson:
-    """parse() a file; an unreadable or non-UTF-8 file is a LessonError too."""
+    """parse() a file; anything but a regular UTF-8 file of at most MAX_BYTES is a
+    LessonError (a FIFO or a device is refused from its stat, without waiting or reading)."""
+    name = elided(path.name, MAX_QUOTE)
     try:
-        text = path.read_bytes().decode("utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise LessonError(path.name, 0, f"cannot be read as UTF-8 text ({exc})") from None
+        raw = read_regular_file(path, MAX_BYTES, _Unreadable, "lesson files")
+    except _Unreadable as exc:  # "<path>: is a named pipe, not a regular file"
+        raise LessonError(name, 0, str(exc).removeprefix(f"{short_path(path)}: ")) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise LessonError(name, line, "is not UTF-8 text; save it as UTF-8") from None
     if "\x00" in text:
-        raise LessonError(path.name, 0, "is a binary file, not text")
-    return parse(text, path.name)
+        raise LessonError(name, 0, "is a binary file, not text")
+    return parse(text, name)
 
 
 def lessons_dir() -> Path:

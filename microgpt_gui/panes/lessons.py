@@ -6,6 +6,7 @@ does the task visibly; Back, Next and the list move between lessons. A bad file 
 error here instead of its lesson."""
 
 import html
+from collections.abc import Callable
 
 from PySide6.QtCore import QRect, Qt, QTimer
 from PySide6.QtGui import QFontMetrics
@@ -19,14 +20,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .. import settings, theme
+from .. import theme
 from ..lessons import files
 from ..lessons.driver import LessonDriver
-from ..lessons.layout import LessonLayout
 from ..lessons.markdown import to_html
 from ..lessons.question import QuestionBox
 
-OPENED_KEY = "lessons/opened"  # QSettings: the pane has been opened once (first launch)
+MIN_HEIGHT = 250  # opening the pane makes its dock this tall, if it can (see the window)
 
 
 class LessonsPane(QWidget):
@@ -37,7 +37,7 @@ class LessonsPane(QWidget):
         self.setObjectName("lessons_pane")
         self.lessons = files.load_all() if lessons is None else list(lessons)
         self.driver: LessonDriver | None = None
-        self.win = None
+        self._bring_forward: Callable[[], None] = self.show
         self.completed: set[str] = set()  # the files whose task was done
         self.list = QComboBox(objectName="lessons_list")
         self.list.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
@@ -112,30 +112,28 @@ class LessonsPane(QWidget):
 
     # --- the window -------------------------------------------------------------------
 
-    def attach(self, win) -> None:
-        """Drive lessons on `win` (a MainWindow with every other pane built)."""
-        self.win = win
-        self.arranger = LessonLayout(win, self)
+    def attach(self, driver: LessonDriver, bring_forward: Callable[[], None], arranger) -> None:
+        """Drive lessons with driver; bring_forward() puts this pane in front, with room;
+        arranger (a lessons.layout.LessonLayout) lays the window out for each lesson."""
+        self.driver = driver
+        self._bring_forward = bring_forward
+        self.arranger = arranger
         self.arranger.restored.connect(self.my_layout.hide)
         self.my_layout.clicked.connect(self.arranger.restore)
-        self.driver = LessonDriver(win)
         self.driver.completed.connect(self._on_driver_completed)
         self.driver.note.connect(self._say)
 
     def open(self, *_) -> None:
         """Show the pane and set up the lesson on show (Help → Lessons, F2)."""
-        dock = self.win.docks["lessons_pane"]
         if self.lesson is not None and self.lesson.show:
             self.arranger.keep()  # before the pane comes forward
-        dock.show()
-        dock.raise_()
+        self._bring_forward()
         self.go(self.index)
 
-    def open_on_first_launch(self) -> None:
-        """Open the pane once, on the first launch, after the window has shared out its room."""
-        s = settings.settings()
-        if not s.value(OPENED_KEY, False, type=bool):
-            s.setValue(OPENED_KEY, True)
+    def open_on_first_launch(self, first_launch: Callable[[], bool]) -> None:
+        """Open the pane if first_launch() says this is the first (it remembers being asked),
+        after the window has shared out its room."""
+        if first_launch():
             QTimer.singleShot(0, self, self.open)
 
     # --- moving between lessons ---------------------------------------------------------
@@ -161,7 +159,7 @@ class LessonsPane(QWidget):
     def _on_list_index_changed(self, k: int) -> None:
         self._show(k)
         if self.lesson is not None and self.driver is not None:
-            if self.lesson.show and self.win.docks["lessons_pane"].isVisible():
+            if self.lesson.show and self.arranger.dock.isVisible():
                 self.arranger.arrange(self.lesson.show)
                 self.my_layout.show()
             self.driver.start(self.lesson)

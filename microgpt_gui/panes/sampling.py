@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from microgpt import RunInfo
+from microgpt.config import MAX_SEED
 
 from .. import theme
 from ..commands import SampleRequest
@@ -78,7 +79,7 @@ class SamplingPane(QWidget):
         self.count.setRange(1, 100)
         self.count.setValue(20)
         self.seed = QLineEdit(objectName="sample_seed")
-        self.seed.setValidator(QIntValidator(0, 2**31 - 1, self))
+        self.seed.setValidator(QIntValidator(0, MAX_SEED, self))
         self.seed.setPlaceholderText("blank = random")
         self.seed.setToolTip(
             "A whole number gives the same names every time. Blank continues the run's own "

@@ -97,7 +97,7 @@ def test_unreadable_and_binary_files_are_lesson_errors_and_the_rest_still_load(t
     (tmp_path / "03-binary.md").write_bytes(b"title: x\x00\x01\n---\n")
     loaded = files.load_all(tmp_path)
     assert isinstance(loaded[0], files.Lesson)
-    assert "02-latin1.md: cannot be read as UTF-8" in str(loaded[1])
+    assert "02-latin1.md, line 1: is not UTF-8 text" in str(loaded[1])
     assert "03-binary.md: is a binary file" in str(loaded[2])
 
 

@@ -8,6 +8,7 @@ from PySide6.QtCore import QPoint, Qt
 
 from microgpt import TrainConfig
 from microgpt.penguins import NUMERIC
+from microgpt_gui import settings
 from microgpt_gui.lessons import files, show_me
 from microgpt_gui.panes.lessons import LessonsPane
 
@@ -189,10 +190,10 @@ def test_help_lessons_f2_opens_the_pane_and_the_first_launch_opens_it_once(win, 
     assert pane.title.text() == "1. What is the network trying to do?"
     click(qtbot, pane.my_layout)  # the learner's layout back: the lessons behind the loss
     qtbot.waitUntil(lambda: not in_front(pane))
-    pane.open_on_first_launch()  # these settings are new: the first launch
+    pane.open_on_first_launch(settings.first_lessons_launch)  # new settings: the first launch
     qtbot.waitUntil(lambda: in_front(pane))
     click(qtbot, pane.my_layout)
-    pane.open_on_first_launch()  # remembered: not again
+    pane.open_on_first_launch(settings.first_lessons_launch)  # remembered: not again
     qtbot.waitUntil(lambda: in_front(win.loss))
     assert not in_front(pane)
 

@@ -70,7 +70,9 @@ def test_closing_during_a_long_generate_stops_the_worker_and_exits_cleanly():
 
 def test_bad_gui_arguments_are_usage_errors_before_any_thread():
     for args, words in (
-        (["--seed", "-5"], "seed must be 0 or more"),
+        (["--seed", "-5"], "--seed: seed must be between 0 and 2147483647"),
+        (["--seed", "2147483648"], "--seed: seed must be between 0 and 2147483647"),
+        (["--seed", "99999999999999999999"], "--seed: seed must be between 0 and 2147483647"),
         (["--size", "1280"], "WIDTHxHEIGHT"),
         (["--steps", "-1"], "--steps"),
         (["--data", "/nonexistent/names.txt"], "not found"),
