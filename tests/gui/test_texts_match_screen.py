@@ -125,8 +125,10 @@ def test_the_loss_phase_note_has_its_heading_like_the_others(make_window, qtbot)
 
 
 def test_the_loss_after_the_update_shows_the_digits_that_changed(make_window, qtbot):
-    # a learning rate this small moves the loss in the 5th decimal, as step 1000 of 1000 does
-    win = stepped(make_window, qtbot, config=TrainConfig(num_steps=50, learning_rate=1e-5))
+    # the last step of a run decays the smallest allowed rate to 1e-4 / 100: it moves the loss
+    # in the 5th decimal, as step 1000 of 1000 does
+    config = TrainConfig(num_steps=100, learning_rate=1e-4)
+    win = stepped(make_window, qtbot, steps=100, config=config)
     r, text = win.latest, win.example.after.text()
     before, after = text.split(" costs ")[1].split(" (")[0].split(" → ")
     assert before != after and f"{r.loss:.3f}" == f"{r.loss_after:.3f}"
