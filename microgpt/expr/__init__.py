@@ -1,0 +1,11 @@
+"""The small expression language and what a learner does with its graph.
+
+language.py parses a few lines of arithmetic (with ast, never eval) into a labelled
+Value graph; presets.py holds the example programs; explore.py runs gradient descent
+on the graph's weights, the output as a function of one node, and the chain rule
+written out path by path."""
+
+from .language import ExprError, ExprGraph, evaluate
+from .presets import PRESETS
+
+__all__ = ["PRESETS", "ExprError", "ExprGraph", "evaluate"]
