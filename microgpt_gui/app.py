@@ -11,7 +11,7 @@ from microgpt import BACKENDS, TrainConfig
 
 from . import theme
 from .text import elided
-from .window import MainWindow, orphaned_threads
+from .window.main_window import MainWindow, orphaned_threads
 
 __all__ = ["MainWindow", "main"]
 

@@ -19,7 +19,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 from microgpt import TrainConfig
 from microgpt_gui.app import MainWindow
-from microgpt_gui.commands import SampleRequest
+from microgpt_gui.run.commands import SampleRequest
 
 app = QApplication(sys.argv[:1])
 config = TrainConfig(n_embd={n_embd}, n_head=4, n_layer={n_layer}, num_steps=10)

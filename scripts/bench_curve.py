@@ -14,10 +14,11 @@ from PySide6.QtWidgets import QApplication
 
 app = QApplication(sys.argv)
 from microgpt.bench import median_ms  # noqa: E402
-from microgpt.explore import curve  # noqa: E402
-from microgpt.expr import PRESETS, evaluate  # noqa: E402
-from microgpt_gui.panes.graph import GraphPane  # noqa: E402
-from microgpt_gui.panes.graph_plots import POINTS  # noqa: E402
+from microgpt.expr.explore import curve  # noqa: E402
+from microgpt.expr.language import evaluate  # noqa: E402
+from microgpt.expr.presets import PRESETS  # noqa: E402
+from microgpt_gui.panes.graph.pane import GraphPane  # noqa: E402
+from microgpt_gui.panes.graph.plots import POINTS  # noqa: E402
 
 REPEATS = 7
 CHAIN = "a = param(1.0)\nx = a\n" + "x = x + a\n" * 498  # 499 nodes; a feeds every one

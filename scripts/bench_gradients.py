@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from microgpt import TrainConfig, Trainer, default_docs  # noqa: E402
 from microgpt_gui import theme  # noqa: E402
-from microgpt_gui.panes.gradients import GradientsPane  # noqa: E402
+from microgpt_gui.panes.gradients.pane import GradientsPane  # noqa: E402
 
 
 def main() -> None:

@@ -16,10 +16,10 @@ app = QApplication(sys.argv)
 from PySide6.QtCore import Qt  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
 
-from microgpt.expr import evaluate  # noqa: E402
-from microgpt_gui.panes.graph import GraphPane  # noqa: E402
-from microgpt_gui.panes.graph_editor import TYPING_PAUSE_MS  # noqa: E402
-from microgpt_gui.panes.graph_layout import layered_layout  # noqa: E402
+from microgpt.expr.language import evaluate  # noqa: E402
+from microgpt_gui.panes.graph.editor import TYPING_PAUSE_MS  # noqa: E402
+from microgpt_gui.panes.graph.layout import layered_layout  # noqa: E402
+from microgpt_gui.panes.graph.pane import GraphPane  # noqa: E402
 
 CHAIN = "a = param(1.0)\nx = a\n" + "x = x + a\n" * 498  # 499 nodes, the node limit
 REPEATS = 5
@@ -66,7 +66,7 @@ def bench_chain(pane: GraphPane) -> None:
         captured.update(sizes=list(s), edges=list(e))
         return layered_layout(s, e)
 
-    import microgpt_gui.panes.graph_view as graph_view
+    import microgpt_gui.panes.graph.view as graph_view
 
     graph_view.layered_layout, original = spy, graph_view.layered_layout
     view.set_graph(g)

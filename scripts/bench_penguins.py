@@ -9,8 +9,8 @@ The issue's target: 4 inputs and 8 hidden units "well under 0.2 s" an epoch.
 import numpy as np
 
 from microgpt.bench import median_ms
-from microgpt.penguins import NUMERIC, PenguinModel
-from microgpt_gui.panes.penguins_worker import GRID, _extent
+from microgpt.penguins.classifier import NUMERIC, PenguinModel
+from microgpt_gui.panes.penguins.worker import GRID, _extent
 
 
 def main() -> None:

@@ -17,7 +17,7 @@ from PySide6.QtCore import QEventLoop, QTimer
 from PySide6.QtWidgets import QApplication
 
 app = QApplication(sys.argv[:1])
-from microgpt_gui.window import MainWindow  # noqa: E402
+from microgpt_gui.window.main_window import MainWindow  # noqa: E402
 
 
 def wait(ms: int) -> None:

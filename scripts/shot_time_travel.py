@@ -32,7 +32,7 @@ def main() -> int:
     out = Path(sys.argv[1] if len(sys.argv) > 1 else "/tmp/shots15")
     out.mkdir(parents=True, exist_ok=True)
     app = QApplication.instance() or QApplication([])
-    from microgpt_gui.window import MainWindow
+    from microgpt_gui.window.main_window import MainWindow
 
     win = MainWindow(config=TrainConfig(num_steps=600), restore_settings=False, speed=None)
     win.resize(1280, 800)

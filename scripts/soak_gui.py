@@ -18,8 +18,9 @@ from PySide6.QtCore import QEvent, QTimer
 from PySide6.QtWidgets import QApplication
 
 from microgpt import TrainConfig
-from microgpt_gui import run_state, window
 from microgpt_gui.app import MainWindow, map_large_arrays
+from microgpt_gui.run import state as run_state
+from microgpt_gui.window import main_window as window
 
 BUSY = {"total": 0.0, "frames": 0}
 

@@ -6,8 +6,9 @@ written out path by path. All of it runs on the same Value engine as the GPT.
 import math
 from dataclasses import dataclass
 
-from .engine import Value
-from .expr import ExprGraph, _apply, evaluate
+from microgpt.engine import Value
+
+from .language import ExprGraph, _apply, evaluate
 
 DEFAULT_LR = 0.1
 MAX_PATHS = 6  # chain-rule paths written out one by one; the rest are summed

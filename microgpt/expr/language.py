@@ -23,7 +23,8 @@ import warnings
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from .engine import Value
+from microgpt.engine import Value
+
 from .presets import PRESETS  # noqa: F401  (re-exported: expr.PRESETS)
 
 MAX_NODES = 500

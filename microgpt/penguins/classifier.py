@@ -14,12 +14,12 @@ from pathlib import Path
 
 import numpy as np
 
-from .config import TrainConfig
-from .data import assets_dir
-from .engine import Value
-from .errors import ConfigError, DatasetError
-from .optim import adam_vectorised
-from .trainer import TrainingDiverged, gc_paused
+from microgpt.config import TrainConfig
+from microgpt.data import assets_dir
+from microgpt.engine import Value
+from microgpt.errors import ConfigError, DatasetError
+from microgpt.optim import adam_vectorised
+from microgpt.trainer import TrainingDiverged, gc_paused
 
 SPECIES = ("Adelie", "Chinstrap", "Gentoo")  # class k is SPECIES[k]
 NUMERIC = ("bill_length_mm", "bill_depth_mm", "flipper_length_mm", "body_mass_g")
@@ -355,7 +355,7 @@ class PenguinModel:
     def penguin_graph(self, row: int) -> PenguinGraph:
         """One penguin's loss as an expr.py program with the current weights as param(...);
         raises expr.ExprError if it needs more than expr.MAX_NODES nodes (a big network)."""
-        from .expr import evaluate
+        from microgpt.expr.language import evaluate
 
         i = self._position(row)
         x = self.data.X[i].tolist()

@@ -9,9 +9,9 @@ from collections.abc import Callable
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QMessageBox
 
-from microgpt.penguins import FEATURES
+from microgpt.penguins.classifier import FEATURES
+from microgpt_gui.run.commands import SaveRequest
 
-from ..commands import SaveRequest
 from . import events
 from .files import PENGUIN_WORDS, Lesson
 from .show_me import ShowMe

@@ -21,9 +21,10 @@ from pathlib import Path
 
 from microgpt.data import assets_dir, read_regular_file
 from microgpt.destination import short_path
-from microgpt.expr import PRESETS, evaluate
+from microgpt.expr.language import evaluate
+from microgpt.expr.presets import PRESETS
 from microgpt.lab import AXES
-from microgpt.penguins import FEATURES, SHORT
+from microgpt.penguins.classifier import FEATURES, SHORT
 
 from ..text import elided
 

@@ -5,9 +5,10 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Qt, Slot
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
 
-from .commands import LoadRequest, SaveRequest
+from microgpt_gui.run.commands import LoadRequest, SaveRequest
+from microgpt_gui.text import elided
+
 from .settings_dialog import SettingsDialog
-from .text import elided
 
 SHORTCUTS = """<table cellpadding=3>
 <tr><td><b>Space</b></td><td>play / pause</td></tr>

@@ -8,9 +8,20 @@ from PySide6.QtWidgets import QMainWindow, QProgressBar, QPushButton
 
 from microgpt import TrainConfig
 from microgpt.report import cell_name
-
-from . import settings, theme
-from .commands import (
+from microgpt_gui import theme
+from microgpt_gui.lessons.driver import LessonDriver
+from microgpt_gui.lessons.layout import LessonLayout
+from microgpt_gui.panes.example.pane import ExamplePane
+from microgpt_gui.panes.experiments import ExperimentsPane
+from microgpt_gui.panes.gradients.pane import GradientsPane
+from microgpt_gui.panes.graph.pane import GraphPane
+from microgpt_gui.panes.lessons.pane import MIN_HEIGHT as LESSONS_HEIGHT
+from microgpt_gui.panes.lessons.pane import LessonsPane
+from microgpt_gui.panes.loss.pane import LossPane
+from microgpt_gui.panes.penguins.pane import PenguinsPane
+from microgpt_gui.panes.runs.pane import RunsPane
+from microgpt_gui.panes.sampling.pane import SamplingPane
+from microgpt_gui.run.commands import (
     BackendRequest,
     LearningRateRequest,
     PlayRequest,
@@ -21,27 +32,17 @@ from .commands import (
     StepRequest,
     TraceRequest,
 )
-from .controls import build_actions, build_menus
+from microgpt_gui.run.state import RunState
+from microgpt_gui.run.worker import TrainerWorker
+from microgpt_gui.text import elided
+
+from . import settings
+from .actions import build_actions, build_menus
 from .dialogs import Dialogs
 from .docks import StrayTabBars, build_docks, share_space
-from .lessons.driver import LessonDriver
-from .lessons.layout import LessonLayout
-from .panes.example import ExamplePane
-from .panes.experiments import ExperimentsPane
-from .panes.gradients import GradientsPane
-from .panes.graph import GraphPane
-from .panes.lessons import MIN_HEIGHT as LESSONS_HEIGHT
-from .panes.lessons import LessonsPane
-from .panes.loss import LossPane
-from .panes.penguins import PenguinsPane
-from .panes.runs import RunsPane
-from .panes.sampling import SamplingPane
-from .run_state import RunState
 from .status import StatusLine
-from .text import elided
 from .time_travel import TimeTravel
 from .toolbar import TrainingToolbar
-from .worker import TrainerWorker
 
 SHUTDOWN_WAIT_MS = 5000  # a step or a sample gives up within ~0.1 s of the close
 _ORPHANS: list[QThread] = []  # threads that would not stop: kept alive, never destroyed running

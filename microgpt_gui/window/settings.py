@@ -3,7 +3,7 @@ graph pane's program and the training speed."""
 
 from PySide6.QtCore import QByteArray, QSettings
 
-from .commands import DEFAULT_SPEED, SPEEDS
+from microgpt_gui.run.commands import DEFAULT_SPEED, SPEEDS
 
 # of the saved dock layout (2: the Penguins dock, 3: the Runs dock, 4: the Lessons dock);
 # a layout saved by another version is not restored

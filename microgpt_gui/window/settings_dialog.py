@@ -14,8 +14,7 @@ from PySide6.QtWidgets import (
 
 from microgpt import ConfigError, TrainConfig
 from microgpt.config import LEARNING_RATE_RANGE, LIMITS, MAX_SEED, check_cost, cost_summary
-
-from . import theme
+from microgpt_gui import theme
 
 INT_FIELDS = [  # name, label, minimum, tooltip; the maximum is config.LIMITS's
     ("n_embd", "embedding width (n_embd)", 1, "numbers that describe each character"),

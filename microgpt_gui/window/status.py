@@ -5,8 +5,8 @@ import math
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
 
-from .run_state import RunState
-from .text import elided
+from microgpt_gui.run.state import RunState
+from microgpt_gui.text import elided
 
 SOURCE_CHARS = 40  # a data file's name is shown up to this many characters
 

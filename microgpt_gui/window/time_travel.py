@@ -6,9 +6,14 @@ from dataclasses import replace
 from PySide6.QtCore import QObject, QSignalBlocker
 
 from microgpt.runs import TimelineInfo, write_runs_csv
+from microgpt_gui.panes.loss.runs_overlay import RunsOverlay
+from microgpt_gui.run.commands import (
+    DeleteRunRequest,
+    GoToStepRequest,
+    RenameRunRequest,
+    StepBackRequest,
+)
 
-from .commands import DeleteRunRequest, GoToStepRequest, RenameRunRequest, StepBackRequest
-from .panes.loss_runs import RunsOverlay
 from .timeline_bar import TimelineBar
 
 

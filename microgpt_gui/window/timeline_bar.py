@@ -4,7 +4,7 @@ go to (its first to the furthest it reached), and where the run is on it."""
 from PySide6.QtCore import QSignalBlocker, Qt, Signal
 from PySide6.QtWidgets import QLabel, QSlider, QToolBar
 
-from .run_state import RunState
+from microgpt_gui.run.state import RunState
 
 HELP = (
     "The run's timeline: drag to go back to any step it reached, or forward again. "

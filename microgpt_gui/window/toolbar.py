@@ -5,8 +5,7 @@ from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QLabel, QSpinBox, QTool
 
 from microgpt import RunInfo
 from microgpt.config import LEARNING_RATE_RANGE, MAX_SEED
-
-from .commands import DEFAULT_SPEED, SPEEDS, speed_text
+from microgpt_gui.run.commands import DEFAULT_SPEED, SPEEDS, speed_text
 
 BACKEND_CHOICES = [
     ("numpy", "numpy — fast", "Vectorised NumPy: the same numbers, thousands of steps a second"),

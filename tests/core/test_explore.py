@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from microgpt.explore import (
+from microgpt.expr.explore import (
     DEFAULT_LR,
     MAX_PATHS,
     chain_paths,
@@ -14,7 +14,8 @@ from microgpt.explore import (
     reset_weights,
     weight_indices,
 )
-from microgpt.expr import PRESETS, ExprError, evaluate
+from microgpt.expr.language import ExprError, evaluate
+from microgpt.expr.presets import PRESETS
 
 PRESET = dict(PRESETS)
 

@@ -10,7 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from microgpt.engine import Value
-from microgpt.expr import MAX_DEPTH, MAX_NODES, PRESETS, REFUSED, ExprError, ExprGraph, evaluate
+from microgpt.expr.language import MAX_DEPTH, MAX_NODES, REFUSED, ExprError, ExprGraph, evaluate
+from microgpt.expr.presets import PRESETS
 
 CLASSIC = dict(PRESETS)["micrograd classic"]
 

@@ -13,7 +13,7 @@ import microgpt.config
 from microgpt import CheckpointError, ConfigError, DatasetError, TrainConfig, Trainer
 from microgpt.cli import main
 from microgpt.config import LEARNING_RATE_RANGE, MAX_SEED
-from microgpt.expr import ExprError, evaluate
+from microgpt.expr.language import ExprError, evaluate
 
 DOCS = ["emma", "olivia", "ava", "isabella", "sophia", "mia"]
 CFG = TrainConfig(num_steps=20)

@@ -11,8 +11,8 @@ import pytest
 from microgpt.data import assets_dir
 from microgpt.engine import Value
 from microgpt.errors import ConfigError
-from microgpt.expr import evaluate
-from microgpt.penguins import (
+from microgpt.expr.language import evaluate
+from microgpt.penguins.classifier import (
     COLUMNS,
     NUMERIC,
     SPECIES,

@@ -16,7 +16,7 @@ import microgpt
 from microgpt import TrainConfig
 from microgpt.report import token_text
 from microgpt_gui import theme
-from microgpt_gui.commands import CheckRequest, SplitRequest
+from microgpt_gui.run.commands import CheckRequest, SplitRequest
 
 SMALL = TrainConfig(num_steps=50, n_embd=8, n_head=2, block_size=8)
 MUTED = theme.MUTED.name()

@@ -14,8 +14,8 @@ from PySide6.QtWidgets import QApplication
 import microgpt
 from microgpt import TrainConfig
 from microgpt.reading import read_text
-from microgpt_gui.commands import ReadAnswer
-from microgpt_gui.panes.example_input import MAX_INPUT
+from microgpt_gui.panes.example.name_input import MAX_INPUT
+from microgpt_gui.run.commands import ReadAnswer
 
 CONFIG = TrainConfig(num_steps=50)
 WAIT = 10000

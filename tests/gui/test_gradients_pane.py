@@ -15,10 +15,10 @@ from microgpt.model import ParamLayout
 from microgpt.report import cell_name
 from microgpt.trainer import MEAN_DECAY
 from microgpt_gui import theme
-from microgpt_gui.panes.gradients import GradientsPane
-from microgpt_gui.panes.gradients_inspector import cell_meaning
+from microgpt_gui.panes.gradients.inspector import cell_meaning
+from microgpt_gui.panes.gradients.pane import GradientsPane
 from microgpt_gui.panes.steady_range import nice_ceil
-from microgpt_gui.run_state import RunState
+from microgpt_gui.run.state import RunState
 
 SMALL = TrainConfig(n_embd=8, n_head=2, n_layer=1, block_size=16, num_steps=20)
 

@@ -8,11 +8,11 @@ import pytest
 from PySide6.QtCore import Qt
 from test_graph_pane import click_node, plain
 
-from microgpt.explore import chain_paths, descent_updates
-from microgpt.expr import PRESETS
-from microgpt_gui.panes.graph import GraphPane
-from microgpt_gui.panes.graph_items import MIN_TEXT_PX, text_px
-from microgpt_gui.panes.graph_text import fmt, name_of
+from microgpt.expr.explore import chain_paths, descent_updates
+from microgpt.expr.presets import PRESETS
+from microgpt_gui.panes.graph.items import MIN_TEXT_PX, text_px
+from microgpt_gui.panes.graph.pane import GraphPane
+from microgpt_gui.panes.graph.text import fmt, name_of
 
 
 @pytest.fixture
@@ -317,7 +317,7 @@ def test_walking_back_replays_exactly(pane):
 
 @pytest.mark.parametrize("preset", [name for name, _ in PRESETS])
 def test_the_output_is_visible_after_build_and_text_is_legible(qtbot, preset):
-    from microgpt_gui.window import MainWindow
+    from microgpt_gui.window.main_window import MainWindow
 
     win = MainWindow(docs=["ab", "ba"], restore_settings=False, backend="numpy")
     qtbot.addWidget(win)
@@ -342,7 +342,7 @@ def test_the_output_is_visible_after_build_and_text_is_legible(qtbot, preset):
 
 
 def test_the_program_is_remembered_after_the_first_start(qtbot):
-    from microgpt_gui.window import MainWindow
+    from microgpt_gui.window.main_window import MainWindow
 
     first = MainWindow(docs=["ab", "ba"], restore_settings=True)
     qtbot.addWidget(first)
@@ -368,7 +368,7 @@ def test_descent_updates_are_what_the_inspector_quotes(qtbot, pane):
 
 
 def test_every_box_on_screen_draws_its_text_at_the_fit_zoom(qtbot, pane, monkeypatch):
-    from microgpt_gui.panes import graph_items
+    from microgpt_gui.panes.graph import items as graph_items
 
     pane.resize(900, 500)
     pane.load_preset("two-layer MLP")  # too wide: Fit stops at the legible zoom

@@ -8,8 +8,8 @@ import pytest
 from PySide6.QtCore import Qt
 from test_graph_pane import click_node, plain
 
-from microgpt_gui.panes.graph import GraphPane
-from microgpt_gui.panes.graph_plots import LIMIT
+from microgpt_gui.panes.graph.pane import GraphPane
+from microgpt_gui.panes.graph.plots import LIMIT
 
 
 @pytest.fixture

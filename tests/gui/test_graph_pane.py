@@ -6,12 +6,13 @@ import re
 import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
 
-from microgpt.expr import PRESETS, evaluate
-from microgpt_gui.panes.graph import GraphPane
-from microgpt_gui.panes.graph_explain import CHAIN_ROWS
-from microgpt_gui.panes.graph_items import BOX_HEIGHT, OP_SIZE
-from microgpt_gui.panes.graph_layout import layered_layout
-from microgpt_gui.panes.graph_text import fmt, name_of
+from microgpt.expr.language import evaluate
+from microgpt.expr.presets import PRESETS
+from microgpt_gui.panes.graph.explain import CHAIN_ROWS
+from microgpt_gui.panes.graph.items import BOX_HEIGHT, OP_SIZE
+from microgpt_gui.panes.graph.layout import layered_layout
+from microgpt_gui.panes.graph.pane import GraphPane
+from microgpt_gui.panes.graph.text import fmt, name_of
 
 PRESET_NAMES = [name for name, _ in PRESETS]
 
@@ -450,7 +451,8 @@ def test_user_text_is_shown_as_plain_text(qtbot, pane, monkeypatch):
         assert label.textFormat() == Qt.PlainText
     assert not pane.set_source(f"y = '{PAYLOAD}'")  # an error that quotes the program
     assert PAYLOAD in pane.editor.error.text()
-    from microgpt_gui.panes import graph_editor, graph_view
+    from microgpt_gui.panes.graph import editor as graph_editor
+    from microgpt_gui.panes.graph import view as graph_view
 
     monkeypatch.setattr(graph_editor, "PRESETS", [("html", f"# {PAYLOAD}\nx = 1.0\n")])
     editor = graph_editor.ExprEditor()

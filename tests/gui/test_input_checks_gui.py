@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QDialogButtonBox
 import microgpt.config
 from microgpt import TrainConfig, Trainer
 from microgpt.config import LEARNING_RATE_RANGE, MAX_SEED
-from microgpt_gui.settings_dialog import SettingsDialog
+from microgpt_gui.window.settings_dialog import SettingsDialog
 
 CONFIG = TrainConfig(num_steps=50)
 WAIT = 10_000
@@ -161,7 +161,7 @@ def test_saving_where_it_cannot_be_written_says_why_in_words(
 BUILD_FAILS = """
     import os, sys
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    import microgpt_gui.window as window
+    import microgpt_gui.window.main_window as window
     from microgpt_gui import app
 
     def broken(*args, **kw):

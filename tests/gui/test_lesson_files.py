@@ -146,8 +146,8 @@ def test_the_readmes_example_lesson_parses():
 def test_lesson_6s_accuracies_are_what_the_core_computes_and_body_mass_does_not_help():
     """The 'about N%' of lesson 6's check mark, against PenguinModel trained as one press
     of Train does (TRAIN_STEPS full-batch Adam steps, the pane's default seed and split)."""
-    from microgpt.penguins import PenguinModel
-    from microgpt_gui.panes.penguins import TRAIN_STEPS
+    from microgpt.penguins.classifier import PenguinModel
+    from microgpt_gui.panes.penguins.pane import TRAIN_STEPS
 
     lesson = next(x for x in files.load_all() if x.source.startswith("06-"))
     quoted = dict(re.findall(r"(alone|bill length|bill depth|body mass) about (\d+)%", lesson.seen))

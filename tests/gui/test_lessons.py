@@ -7,10 +7,10 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 
 from microgpt import TrainConfig
-from microgpt.penguins import NUMERIC
-from microgpt_gui import settings
+from microgpt.penguins.classifier import NUMERIC
 from microgpt_gui.lessons import files, show_me
-from microgpt_gui.panes.lessons import LessonsPane
+from microgpt_gui.panes.lessons.pane import LessonsPane
+from microgpt_gui.window import settings
 
 CONFIG = TrainConfig(num_steps=30)  # lesson 8 trains to the end of the run
 WAIT = 30000
@@ -18,7 +18,8 @@ WAIT = 30000
 
 @pytest.fixture
 def win(make_window, monkeypatch):
-    from microgpt_gui.panes import graph_descent, penguins
+    from microgpt_gui.panes.graph import descent as graph_descent
+    from microgpt_gui.panes.penguins import pane as penguins
 
     monkeypatch.setattr(show_me, "HIGHLIGHT_MS", 10)
     monkeypatch.setattr(show_me, "POLL_MS", 5)

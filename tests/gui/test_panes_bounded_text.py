@@ -29,7 +29,7 @@ def one_megabyte_line() -> list[str]:
 
 
 def build(qtbot, docs):
-    from microgpt_gui.window import MainWindow
+    from microgpt_gui.window.main_window import MainWindow
 
     win = MainWindow(
         docs=docs,

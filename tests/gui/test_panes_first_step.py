@@ -8,9 +8,9 @@ from PySide6.QtGui import QImage, QPainter
 
 from microgpt import TrainConfig, Trainer
 from microgpt_gui import theme
-from microgpt_gui.panes.gradients import GradientsPane
-from microgpt_gui.panes.loss import LossPane
-from microgpt_gui.run_state import RunState
+from microgpt_gui.panes.gradients.pane import GradientsPane
+from microgpt_gui.panes.loss.pane import LossPane
+from microgpt_gui.run.state import RunState
 
 
 def drawn_ticks(axis) -> list[str]:

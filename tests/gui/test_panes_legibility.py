@@ -10,11 +10,11 @@ from microgpt import TrainConfig, Trainer
 from microgpt.model import ParamLayout
 from microgpt.report import Sample
 from microgpt_gui import theme
-from microgpt_gui.panes.attention import LABEL_PT, AttentionGrid
-from microgpt_gui.panes.gradients_heatmap import MatrixHeatmap
-from microgpt_gui.panes.loss import LossPane
-from microgpt_gui.panes.probs_chart import COL_W, ProbsChart
-from microgpt_gui.run_state import RunState
+from microgpt_gui.panes.example.attention import LABEL_PT, AttentionGrid
+from microgpt_gui.panes.gradients.heatmap import MatrixHeatmap
+from microgpt_gui.panes.loss.pane import LossPane
+from microgpt_gui.panes.sampling.probs_chart import COL_W, ProbsChart
+from microgpt_gui.run.state import RunState
 
 
 def draw_specs(axis):

@@ -10,7 +10,7 @@ from PySide6.QtGui import QImage, QPainter, QTextDocument
 from PySide6.QtWidgets import QLabel
 
 from microgpt.report import Sample
-from microgpt_gui.commands import SampleRequest
+from microgpt_gui.run.commands import SampleRequest
 from microgpt_gui.text import plain_tooltip
 
 MARKUP = "<b>x</b>&amp;<img src=q>"  # 25 characters: a document, a sample

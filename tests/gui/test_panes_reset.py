@@ -3,8 +3,10 @@
 from PySide6.QtCore import QPointF, Qt
 
 from microgpt import Trainer, TrainingDiverged
-from microgpt_gui.commands import SampleRequest
-from microgpt_gui.panes import example, loss, sampling
+from microgpt_gui.panes.example import pane as example
+from microgpt_gui.panes.loss import pane as loss
+from microgpt_gui.panes.sampling import pane as sampling
+from microgpt_gui.run.commands import SampleRequest
 
 
 def steps(qtbot, win, n: int) -> None:

@@ -20,8 +20,8 @@ from PySide6.QtWidgets import (
 from test_gradients_pane import click_cell
 
 from microgpt import TrainConfig
-from microgpt_gui.commands import SampleRequest
-from microgpt_gui.settings_dialog import SettingsDialog
+from microgpt_gui.run.commands import SampleRequest
+from microgpt_gui.window.settings_dialog import SettingsDialog
 
 # Play never reaches the end in these tests. A scalar step of the default model (~90 ms
 # here) outlasts a tick (20 ms); this one's (~11 ms) does not, so a Pause can land inside a

@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
-from microgpt.expr import evaluate
-from microgpt.penguins import PenguinModel
+from microgpt.expr.language import evaluate
+from microgpt.penguins.classifier import PenguinModel
 
 PAIR = ("bill_length_mm", "flipper_length_mm")
 
@@ -72,7 +72,7 @@ def test_defaults_flipper_alone_and_no_hidden_layer(win, qtbot):
     pane.boxes["sex"].setChecked(True)
     assert pane.complete.text() == "333 of 344 penguins have every chosen measurement"
     # the intro's figures are what one Train (TRAIN_STEPS) gives, flipper alone vs + bill
-    from microgpt_gui.panes.penguins import TRAIN_STEPS
+    from microgpt_gui.panes.penguins.pane import TRAIN_STEPS
 
     one, two = PenguinModel(("flipper_length_mm",)), PenguinModel(PAIR)
     for _ in range(TRAIN_STEPS):
@@ -82,7 +82,7 @@ def test_defaults_flipper_alone_and_no_hidden_layer(win, qtbot):
 
 
 def test_step_and_train_run_off_the_gui_thread_and_match_the_core(win, qtbot, monkeypatch):
-    from microgpt_gui.panes import penguins
+    from microgpt_gui.panes.penguins import pane as penguins
 
     monkeypatch.setattr(penguins, "TRAIN_STEPS", 100_000)  # Train runs until it is stopped
     pane = win.penguins
@@ -121,8 +121,8 @@ def test_two_inputs_draw_decision_regions_and_beat_one(win, qtbot):
 
 
 def test_one_input_shades_the_strip_by_the_species_said_there_so_the_overlap_shows(win, qtbot):
-    from microgpt_gui.panes import penguins_worker
-    from microgpt_gui.panes.penguins import TRAIN_STEPS
+    from microgpt_gui.panes.penguins import worker as penguins_worker
+    from microgpt_gui.panes.penguins.pane import TRAIN_STEPS
 
     pane = win.penguins
     qtbot.waitUntil(lambda: pane.data is not None and pane.train.isEnabled(), timeout=10000)

@@ -7,7 +7,7 @@ import textwrap
 from PySide6.QtCore import Qt
 
 from microgpt import TrainConfig
-from microgpt_gui.commands import DEFAULT_SPEED, SampleRequest
+from microgpt_gui.run.commands import DEFAULT_SPEED, SampleRequest
 
 RUN = [sys.executable, "-m", "microgpt_gui"]
 
@@ -29,7 +29,7 @@ CLOSE_DURING = """
     from PySide6.QtWidgets import QApplication
     from microgpt import TrainConfig
     from microgpt_gui.app import MainWindow
-    from microgpt_gui.commands import SampleRequest
+    from microgpt_gui.run.commands import SampleRequest
 
     app = QApplication(sys.argv[:1])
     config = TrainConfig(n_embd={n_embd}, n_head=4, n_layer={n_layer}, num_steps=10)
@@ -145,7 +145,7 @@ def test_speed_box_paces_play_and_every_step_is_drawn(make_window, qtbot):
 
 
 def test_speed_is_remembered(make_window, qtbot):
-    from microgpt_gui.window import MainWindow
+    from microgpt_gui.window.main_window import MainWindow
 
     win = make_window(speed=None)
     assert win.toolbar.speed is None

@@ -1,7 +1,7 @@
 """SettingsDialog: the cost estimate, refusals and warnings (#9, item 5)."""
 
 from microgpt import TrainConfig
-from microgpt_gui.settings_dialog import SettingsDialog
+from microgpt_gui.window.settings_dialog import SettingsDialog
 
 
 def apply_enabled(dialog):

@@ -10,7 +10,7 @@ from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QTabBar
 
 from microgpt import TrainConfig, Trainer, TrainingDiverged
-from microgpt_gui.commands import SampleRequest
+from microgpt_gui.run.commands import SampleRequest
 
 CONFIG = TrainConfig(num_steps=50)
 

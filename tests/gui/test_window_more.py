@@ -37,7 +37,7 @@ def test_generate_while_playing_runs_at_a_step_boundary(make_window, qtbot):
 
 
 def test_settings_dialog_checks_inline_and_applies(make_window, qtbot, monkeypatch):
-    from microgpt_gui.settings_dialog import SettingsDialog
+    from microgpt_gui.window.settings_dialog import SettingsDialog
 
     win = make_window()
     dialog = SettingsDialog(win.toolbar_config(), win)
@@ -67,7 +67,7 @@ def test_backend_switch_takes_effect_at_the_next_step(make_window, qtbot):
 
 
 def test_makemore_names_come_from_the_download(make_window, qtbot, tmp_path, monkeypatch):
-    import microgpt_gui.worker as worker_module
+    import microgpt_gui.run.worker as worker_module
 
     names = tmp_path / "names.txt"
     names.write_text("emma\nolivia\nava\n", encoding="utf-8")

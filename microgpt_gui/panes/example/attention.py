@@ -7,7 +7,7 @@ from PySide6.QtCore import QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPen
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
-from .. import theme
+from microgpt_gui import theme
 
 LABEL_PT = 7.5  # the smallest label text
 TITLE_H = 18  # 'head 1' above each grid

@@ -10,9 +10,8 @@ from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from microgpt import StepReport
-
-from .. import theme
-from ..text import token_text
+from microgpt_gui import theme
+from microgpt_gui.text import token_text
 
 TOP = 5  # labelled bars
 MAX_TICKS = 40  # every character is named under its bar up to this vocabulary size

@@ -4,7 +4,7 @@ example (the Current example pane shows the answer)."""
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
-from .. import theme
+from microgpt_gui import theme
 
 MAX_INPUT = 40  # characters the box takes (a 1 MB paste is cut to this); the model reads 16
 PLACEHOLDER = "Your own name: type it and press Enter"

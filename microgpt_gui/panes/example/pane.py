@@ -16,15 +16,15 @@ from PySide6.QtWidgets import (
 
 from microgpt import RunInfo, StepReport
 from microgpt.reading import Reading
+from microgpt_gui import theme
+from microgpt_gui.panes import on_screen
+from microgpt_gui.run.commands import ReadAnswer, ReadRequest
+from microgpt_gui.run.state import RunState
+from microgpt_gui.text import elided, escaped, token_text
 
-from .. import theme
-from ..commands import ReadAnswer, ReadRequest
-from ..run_state import RunState
-from ..text import elided, escaped, token_text
-from . import on_screen
 from .attention import AttentionView
 from .distribution import DistributionView
-from .example_input import NameInput
+from .name_input import NameInput
 
 COLOUR_TEXT = (  # {among}: ' among all the characters' or ' (p = 1/27)'
     "colour: green when sure and right, pale yellow when no better than a blind "

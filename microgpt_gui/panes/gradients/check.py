@@ -18,9 +18,8 @@ from PySide6.QtWidgets import (
 from microgpt import GradientCheck, StepReport
 from microgpt.model import ParamSpec
 from microgpt.report import cell_name
-
-from .. import theme
-from ..text import elided, token_text
+from microgpt_gui import theme
+from microgpt_gui.text import elided, token_text
 
 H_CHOICES = ("0.1", "0.01", "0.001", "1e-4", "1e-5", "1e-6", "1e-8")
 DEFAULT_H = "1e-4"

@@ -19,10 +19,9 @@ from PySide6.QtWidgets import (
 
 from microgpt.model import ParamSpec
 from microgpt.report import cell_name
-
-from .. import theme
-from ..text import plain_tooltip, token_text
-from .steady_range import nice_ceil
+from microgpt_gui import theme
+from microgpt_gui.panes.steady_range import nice_ceil
+from microgpt_gui.text import plain_tooltip, token_text
 
 LABELLED_ROW_PX = 13  # a row with a char / position label needs a line of small text
 PLAIN_ROW_PX = 9

@@ -13,11 +13,11 @@ from PySide6.QtWidgets import (
 from microgpt import StepReport
 from microgpt.model import ParamSpec
 from microgpt.report import cell_name
+from microgpt_gui import theme
+from microgpt_gui.run.commands import CellAnswer, CheckRequest, SplitRequest
+from microgpt_gui.text import escaped, token_text
 
-from .. import theme
-from ..commands import CellAnswer, CheckRequest, SplitRequest
-from ..text import escaped, token_text
-from .gradients_check import PAUSE_TEXT, CellCheck, PositionSplit, check_text
+from .check import PAUSE_TEXT, CellCheck, PositionSplit, check_text
 
 DOC_CHARS = 40  # a document is quoted up to this many characters
 

@@ -8,10 +8,9 @@ from PySide6.QtWidgets import QSizePolicy
 
 from microgpt import StepPoints
 from microgpt.model import ParamSpec
-
-from .. import theme
-from .envelope import Envelope
-from .steady_range import SteadyRange, StepAxis
+from microgpt_gui import theme
+from microgpt_gui.panes.envelope import Envelope
+from microgpt_gui.panes.steady_range import SteadyRange, StepAxis
 
 EMPTY_TEXT = "How big each matrix's gradient is,\nstep by step, appears here."
 TOOLTIP = (

@@ -15,13 +15,13 @@ from PySide6.QtWidgets import (
 )
 
 from microgpt import RunInfo, StepPoints, StepReport
+from microgpt_gui import theme
+from microgpt_gui.panes import on_screen
+from microgpt_gui.run.state import RunState
 
-from .. import theme
-from ..run_state import RunState
-from . import on_screen
-from .grad_norms import GradNormsPlot
-from .gradients_heatmap import MIN_WIDTH_PX, MatrixHeatmap
-from .gradients_inspector import ParamInspector
+from .heatmap import MIN_WIDTH_PX, MatrixHeatmap
+from .inspector import ParamInspector
+from .norms import GradNormsPlot
 
 # key, combo text, hint under the controls
 VIEWS = (

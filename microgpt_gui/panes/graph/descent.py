@@ -12,11 +12,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from microgpt.explore import DEFAULT_LR
+from microgpt.expr.explore import DEFAULT_LR
+from microgpt_gui import theme
 
-from .. import theme
-from .graph_plots import DescentPlot
-from .graph_text import fmt
+from .plots import DescentPlot
+from .text import fmt
 
 TRAIN_INTERVAL_MS = 150  # Train N: one descent per tick, slow enough to watch the numbers
 NO_WEIGHTS = (

@@ -14,9 +14,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from microgpt.expr import MAX_SOURCE, PRESETS, ExprError
-
-from .. import theme
+from microgpt.expr.language import MAX_SOURCE, ExprError
+from microgpt.expr.presets import PRESETS
+from microgpt_gui import theme
 
 TYPING_PAUSE_MS = 500  # rebuild this long after the last keystroke
 HINT = (

@@ -9,11 +9,11 @@ import html
 import math
 import re
 
-from microgpt.explore import MAX_PATHS, chain_paths
-from microgpt.expr import ExprError, ExprGraph, evaluate
+from microgpt.expr.explore import MAX_PATHS, chain_paths
+from microgpt.expr.language import ExprError, ExprGraph, evaluate
+from microgpt_gui import theme
 
-from .. import theme
-from .graph_text import (
+from .text import (
     KIND_WORDS,
     fmt,
     formula,

@@ -15,12 +15,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from microgpt.explore import DEFAULT_LR, Update
-from microgpt.expr import ExprGraph
+from microgpt.expr.explore import DEFAULT_LR, Update
+from microgpt.expr.language import ExprGraph
 
-from . import graph_explain as explain
-from .graph_plots import FunctionPlot
-from .graph_text import fmt, name_of
+from . import explain
+from .plots import FunctionPlot
+from .text import fmt, name_of
 
 EMPTY_TEXT = (
     "Click a box in the graph (or use the arrow keys) to see why its gradient is what it is."

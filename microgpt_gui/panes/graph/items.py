@@ -13,7 +13,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QGraphicsItem
 
-from .. import theme
+from microgpt_gui import theme
 
 KIND_COLOURS = {
     "data": theme.DATA,

@@ -16,19 +16,20 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from microgpt import explore
-from microgpt.expr import PRESETS, ExprError, ExprGraph, evaluate
+from microgpt.expr import explore
+from microgpt.expr.language import ExprError, ExprGraph, evaluate
+from microgpt.expr.presets import PRESETS
+from microgpt_gui import theme
 
-from .. import theme
-from .graph_descent import DescentBar
-from .graph_editor import ExprEditor
-from .graph_inspector import NodeInspector
-from .graph_items import KIND_COLOURS
-from .graph_steps import StepThrough
-from .graph_text import fmt, name_of
-from .graph_view import GraphView, tooltip_html
-from .graph_walk import WalkBar
+from .descent import DescentBar
+from .editor import ExprEditor
+from .inspector import NodeInspector
+from .items import KIND_COLOURS
+from .steps import StepThrough
+from .text import fmt, name_of
 from .trace_view import TracePanel
+from .view import GraphView, tooltip_html
+from .walk import WalkBar
 
 DEFAULT_PRESET = "y = 3x"  # the first program a newcomer sees, with x selected
 DEFAULT_SELECTION = "x"

@@ -7,11 +7,11 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtGui import QFont
 
-from microgpt.explore import curve
-from microgpt.expr import ExprGraph
+from microgpt.expr.explore import curve
+from microgpt.expr.language import ExprGraph
+from microgpt_gui import theme
 
-from .. import theme
-from .graph_text import fmt, name_of
+from .text import fmt, name_of
 
 POINTS = 121  # where the curve is evaluated: >= 100, and an odd count puts one at the centre
 FONT = {"font-size": "8pt"}

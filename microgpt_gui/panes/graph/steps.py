@@ -9,9 +9,9 @@ Back undoes one move by replaying the moves before it (a few hundred additions a
 
 from dataclasses import dataclass
 
-from microgpt.expr import ExprGraph
+from microgpt.expr.language import ExprGraph
 
-from .graph_text import backward_sentence, fmt, forward_sentence, name_of
+from .text import backward_sentence, fmt, forward_sentence, name_of
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 import math
 
-from microgpt.expr import MINUS_ONE, ExprGraph
+from microgpt.expr.language import MINUS_ONE, ExprGraph
 
 MINUS = "\u2212"
 FUNCTION_SYMBOL = {"sigmoid": "σ"}

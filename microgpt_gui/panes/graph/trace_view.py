@@ -26,10 +26,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .. import theme
-from ..commands import ExpandRequest as _ExpandRequest
-from ..commands import TraceRequest as _TraceRequest
-from .graph_items import (
+from microgpt_gui import theme
+from microgpt_gui.run.commands import ExpandRequest as _ExpandRequest
+from microgpt_gui.run.commands import TraceRequest as _TraceRequest
+
+from .items import (
     KIND_COLOURS,
     PAD,
     EdgeItem,
@@ -40,9 +41,9 @@ from .graph_items import (
     legible_scale,
     text_width,
 )
-from .graph_layout import layered_layout
-from .graph_text import fmt
-from .graph_view import tooltip_html
+from .layout import layered_layout
+from .text import fmt
+from .view import tooltip_html
 
 MAX_NODES = 60  # past this, the oldest expanded branches fold again
 MAX_FIT_SCALE = 1.2

@@ -6,11 +6,11 @@ from PySide6.QtCore import QEvent, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QKeySequence, QPainter
 from PySide6.QtWidgets import QGraphicsScene, QGraphicsTextItem, QGraphicsView, QToolTip
 
-from microgpt.expr import ExprGraph
+from microgpt.expr.language import ExprGraph
 
-from .graph_items import BOX_HEIGHT, OP_SIZE, EdgeItem, OpCircle, ValueBox, legible_scale
-from .graph_layout import layered_layout
-from .graph_text import box_label, fmt, local_rule, name_of, op_symbol
+from .items import BOX_HEIGHT, OP_SIZE, EdgeItem, OpCircle, ValueBox, legible_scale
+from .layout import layered_layout
+from .text import box_label, fmt, local_rule, name_of, op_symbol
 
 EMPTY_TEXT = (
     "<p style='font-size:11pt'>No graph yet.</p>"

@@ -20,11 +20,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .. import theme
-from ..lessons import files
-from ..lessons.driver import LessonDriver
-from ..lessons.markdown import to_html
-from ..lessons.question import QuestionBox
+from microgpt_gui import theme
+from microgpt_gui.lessons import files
+from microgpt_gui.lessons.driver import LessonDriver
+from microgpt_gui.lessons.markdown import to_html
+
+from .question import QuestionBox
 
 MIN_HEIGHT = 250  # opening the pane makes its dock this tall, if it can (see the window)
 

@@ -4,8 +4,8 @@
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QButtonGroup, QLabel, QRadioButton, QVBoxLayout, QWidget
 
-from .. import theme
-from .files import MAX_CHOICES
+from microgpt_gui import theme
+from microgpt_gui.lessons.files import MAX_CHOICES
 
 
 class QuestionBox(QWidget):

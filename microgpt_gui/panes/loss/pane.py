@@ -9,11 +9,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSlider, QVBoxLayout, QWidget
 
 from microgpt import RunInfo, StepPoints
-
-from .. import theme
-from ..run_state import RunState
-from .envelope import Envelope
-from .steady_range import SteadyRange, StepAxis
+from microgpt_gui import theme
+from microgpt_gui.panes.envelope import Envelope
+from microgpt_gui.panes.steady_range import SteadyRange, StepAxis
+from microgpt_gui.run.state import RunState
 
 RAW_COLOUR, SMOOTH_COLOUR, LR_COLOUR = theme.PLOT_PENS[4], theme.PLOT_PENS[0], theme.PLOT_PENS[1]
 # the curves' names in their colours, beside the controls (the lr axis names itself): no

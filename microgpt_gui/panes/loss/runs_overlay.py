@@ -13,10 +13,10 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QLabel
 
 from microgpt.runs import RunRecord, TimelineInfo
+from microgpt_gui.panes.envelope import Envelope
+from microgpt_gui.panes.runs.pane import run_colour
 
-from .envelope import Envelope
-from .loss import RAW_COLOUR, SMOOTH_COLOUR, LossPane, Smoothed
-from .runs import run_colour
+from .pane import RAW_COLOUR, SMOOTH_COLOUR, LossPane, Smoothed
 
 CLICK_PX = 12  # a click this close (vertically) to a drawn point of its step goes there
 

@@ -26,11 +26,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from microgpt.expr import MAX_SOURCE
-from microgpt.penguins import FEATURES, NUMERIC, SHORT, SPECIES, completeness, load_penguins
+from microgpt.expr.language import MAX_SOURCE
+from microgpt.penguins.classifier import (
+    FEATURES,
+    NUMERIC,
+    SHORT,
+    SPECIES,
+    completeness,
+    load_penguins,
+)
+from microgpt_gui import theme
 
-from .. import theme
-from .penguins_worker import PenguinWorker
+from .worker import PenguinWorker
 
 COLOURS = [QColor(c) for c in ("#E69F00", "#56B4E9", "#009E73")]  # Adelie, Chinstrap, Gentoo
 TRAIN_STEPS = 150  # one press of Train

@@ -18,11 +18,10 @@ from PySide6.QtWidgets import (
 
 from microgpt import StepPoints
 from microgpt.runs import RunRecord, TimelineInfo
-
-from .. import theme
-from ..run_state import RunState
-from ..text import plain_tooltip
-from .loss import SMOOTH_COLOUR, Smoothed
+from microgpt_gui import theme
+from microgpt_gui.panes.loss.pane import SMOOTH_COLOUR, Smoothed
+from microgpt_gui.run.state import RunState
+from microgpt_gui.text import plain_tooltip
 
 # kept runs' colours, by run id; the current run is always the loss pane's blue
 RUN_COLOURS = [theme.PLOT_PENS[i] for i in (5, 2, 3, 7, 1, 8)]

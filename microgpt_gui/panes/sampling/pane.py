@@ -19,11 +19,11 @@ from PySide6.QtWidgets import (
 
 from microgpt import RunInfo
 from microgpt.config import MAX_SEED
+from microgpt_gui import theme
+from microgpt_gui.run.commands import SampleRequest
+from microgpt_gui.run.state import RunState
+from microgpt_gui.text import TOOLTIP_CHARS, elided, plain_tooltip
 
-from .. import theme
-from ..commands import SampleRequest
-from ..run_state import RunState
-from ..text import TOOLTIP_CHARS, elided, plain_tooltip
 from .probs_chart import ProbsChart
 
 SAMPLE_CHARS = 40  # a name in the list is shown up to this many characters

@@ -11,8 +11,8 @@ from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QPainter
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from .. import theme
-from ..text import token_text
+from microgpt_gui import theme
+from microgpt_gui.text import token_text
 
 TOP_K = 5
 COL_W, BAR_H, HEAD_H, PAD = 108, 18, 28, 8  # COL_W: the narrowest a column gets
