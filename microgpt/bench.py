@@ -7,6 +7,7 @@ import sys
 from time import perf_counter
 
 from .config import TrainConfig
+from .data import docs_for
 from .trainer import BACKENDS, Trainer
 
 DEFAULT_STEPS = {"scalar": 30, "numpy": 2000}
@@ -26,9 +27,7 @@ def median_ms(fn, repeats: int = 7) -> float:
 def measure(backend: str, steps: int, warmup: int, data: str | None) -> dict:
     """Run warmup + steps training steps; time each step() (the cheap StepPoint) and, apart,
     the report() that the window asks for at most 30 times a second."""
-    from .cli import _docs
-
-    docs = _docs(data)
+    docs = docs_for(data)
     trainer = Trainer(docs, TrainConfig(num_steps=warmup + steps), backend)
     for _ in range(warmup):
         trainer.step()

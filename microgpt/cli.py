@@ -6,24 +6,11 @@ import sys
 
 from .bench import DEFAULT_STEPS, MAX_BENCH_STEPS, MAX_WARMUP
 from .config import TrainConfig, check_cost, check_temperature
+from .data import docs_for
 from .destination import open_for_append, reason, short_path
-from .errors import CheckpointError, ConfigError, DatasetError
+from .errors import CheckpointError, ConfigError
 from .lab.cli import add_sweep_parser
 from .trainer import BACKENDS, Trainer, TrainingDiverged
-
-
-def _docs(spec: str | None) -> list[str]:
-    from . import data
-
-    if spec is None:
-        return data.default_docs()
-    if spec == "makemore":
-        try:
-            path = data.download_names()
-        except DatasetError as e:
-            raise DatasetError(f"{e} (--data path/to/names.txt)") from None
-        return data.load_docs(path)
-    return data.load_docs(spec)
 
 
 def _temperature(t: float) -> float:
@@ -99,7 +86,7 @@ def _trainer(args) -> Trainer:
         config = TrainConfig(**overrides)
     except ConfigError as e:
         raise _flagged(e, flags) from None
-    docs, backend = _docs(args.data), args.backend or "scalar"
+    docs, backend = docs_for(args.data), args.backend or "scalar"
     _check_cost(config, len(set("".join(docs))) + 1, backend)
     return Trainer(docs, config, backend)
 

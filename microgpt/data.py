@@ -202,6 +202,19 @@ def download_names(url: str = MAKEMORE_URL, cache: Path | None = None, timeout: 
     return target
 
 
+def docs_for(spec: str | None) -> list[str]:
+    """The docs a --data option names: the bundled names (None), makemore's, or a file."""
+    if spec is None:
+        return default_docs()
+    if spec == "makemore":
+        try:
+            path = download_names()
+        except DatasetError as e:
+            raise DatasetError(f"{e} (--data path/to/names.txt)") from None
+        return load_docs(path)
+    return load_docs(spec)
+
+
 class CharTokenizer:
     """Characters of the docs, sorted; BOS is one extra id, len(chars)."""
 

@@ -4,6 +4,7 @@ import concurrent.futures as cf
 import sys
 
 from ..config import TrainConfig
+from ..data import docs_for
 from ..errors import ConfigError
 from .baselines import compute_baselines
 from .runner import AXES, specs_for_axis
@@ -38,10 +39,8 @@ def progress_bar(progress: list[float], width: int = 30) -> str:
 
 
 def cmd_sweep(args) -> int:
-    from ..cli import _docs
-
     values = parse_values(args.axis, args.values)
-    split = make_split(_docs(args.data))
+    split = make_split(docs_for(args.data))
     n_train = len(split.train) if args.names is None else args.names
     if not 1 <= n_train <= len(split.train):
         raise ValueError(f"--names must be 1 to {len(split.train)} (the rest are held out)")
