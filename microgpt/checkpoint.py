@@ -14,12 +14,11 @@ import numpy as np
 
 from .backend import Pass
 from .config import TrainConfig, check_cost
-from .data import MAX_VOCAB, CharTokenizer, open_regular_file
+from .data import MAX_VOCAB, CharTokenizer, doc_tokens, open_regular_file
 from .destination import checked_target, make_temp, reason, short_path
 from .errors import CheckpointError, ConfigError
 from .model import ParamLayout
-from .report import StepPoints
-from .trainer import LastStep, doc_tokens
+from .report import LastStep, StepPoints
 
 # 3: + the last step's params before its update (1 and 2 still load, without them)
 # 2: the metadata is UTF-8 bytes

@@ -236,3 +236,9 @@ class CharTokenizer:
     def decode(self, ids) -> str:
         """Text of the ids; BOS is skipped."""
         return "".join(self.chars[i] for i in ids if i != self.bos)
+
+
+def doc_tokens(tokenizer: CharTokenizer, doc: str, block_size: int) -> tuple[int, ...]:
+    """[BOS] + ids + [BOS], cut to the block_size + 1 tokens a step uses (only those encoded)."""
+    bos = tokenizer.bos
+    return tuple(([bos] + tokenizer.encode(doc[:block_size]) + [bos])[: block_size + 1])

@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .backend import Pass
 from .config import TrainConfig
 from .model import ParamSpec
 
@@ -25,6 +26,20 @@ def cell_name(spec: ParamSpec, row: int, col: int, chars) -> str:
     """How one parameter is named everywhere: lm_head['l'][11], wte[BOS][3], wpe[3][5]."""
     row_text = quoted_token(row, chars) if spec.rows_are_tokens else str(row)
     return f"{spec.name}[{row_text}][{col}]"
+
+
+@dataclass(frozen=True)
+class LastStep:
+    """What report() needs of the last step; kept (uncopied) until the next step."""
+
+    pass_: Pass
+    doc: str
+    tokens: tuple[int, ...]
+    lr: float
+    delta: np.ndarray  # the change Adam applied
+    t_update: float
+    backend: str
+    params_before: np.ndarray | None = None  # what the step started from; None: not known
 
 
 @dataclass(frozen=True)

@@ -5,19 +5,28 @@ import math
 import numbers
 import random
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from time import perf_counter
 
 import numpy as np
 
-from .backend import Forward, Interrupted, Pass, StopCheck
+from .backend import Forward, Interrupted, StopCheck
 from .config import MAX_SEED, TrainConfig, check_cost, check_temperature
-from .data import CharTokenizer
+from .data import CharTokenizer, doc_tokens
 from .errors import ConfigError, DatasetError
 from .history import History
 from .model import ParamLayout, init_params
 from .optim import lr_at
-from .report import GradientCheck, RunInfo, Sample, StepPoint, StepPoints, StepReport, frozen
+from .report import (
+    GradientCheck,
+    LastStep,
+    RunInfo,
+    Sample,
+    StepPoint,
+    StepPoints,
+    StepReport,
+    frozen,
+)
 from .scalar import ScalarBackend
 from .trace import Trace, trace_step
 
@@ -68,26 +77,6 @@ def make_backend(name: str, config: TrainConfig, layout: ParamLayout, vocab_size
 
         return NumpyBackend(config, layout, vocab_size)
     raise ConfigError(f"backend must be one of {', '.join(BACKENDS)}, got {name!r}")
-
-
-def doc_tokens(tokenizer: CharTokenizer, doc: str, block_size: int) -> tuple[int, ...]:
-    """[BOS] + ids + [BOS], cut to the block_size + 1 tokens a step uses (only those encoded)."""
-    bos = tokenizer.bos
-    return tuple(([bos] + tokenizer.encode(doc[:block_size]) + [bos])[: block_size + 1])
-
-
-@dataclass(frozen=True)
-class LastStep:
-    """What report() needs of the last step; kept (uncopied) until the next step."""
-
-    pass_: Pass
-    doc: str
-    tokens: tuple[int, ...]
-    lr: float
-    delta: np.ndarray  # the change Adam applied
-    t_update: float
-    backend: str
-    params_before: np.ndarray | None = None  # what the step started from; None: not known
 
 
 class Trainer:
