@@ -11,7 +11,10 @@ from microgpt.lab.table import value_text
 
 from ... import theme
 
-BASELINE_PENS = {"uniform": "#999999", "bigram": "#E69F00", "trigram": "#D55E00"}
+# counting, not learning: greys told apart by their dashes, so no baseline shares a colour
+# with an experiment's curve (theme.PLOT_PENS; #1 was the bigram's orange)
+BASELINE_PENS = {"uniform": "#A0A0A0", "bigram": "#6E6E6E", "trigram": "#3C3C3C"}
+BASELINE_DASHES = {"uniform": Qt.DashLine, "bigram": Qt.DashDotLine, "trigram": Qt.DotLine}
 EMPTY = "Choose a preset or an axis and its values, then Run"
 
 
@@ -62,7 +65,7 @@ class ExperimentsPlot(pg.PlotWidget):
                 self._baseline(name, loss)
 
     def _baseline(self, name: str, loss: float) -> None:
-        pen = pg.mkPen(BASELINE_PENS[name], width=1.5, style=Qt.DashLine)
+        pen = pg.mkPen(BASELINE_PENS[name], width=1.5, style=BASELINE_DASHES[name])
         below = [(0, 0), (0, 0)] if name == "uniform" else [(0, 1), (0, 1)]  # the top one: inside
         line = pg.InfiniteLine(
             pos=loss, angle=0, pen=pen, label=f"{name} {loss:.3f}",
