@@ -10,6 +10,7 @@ BIG = ("graph", "gradients", "penguins")  # a pane that wants a whole column
 LEFT_SHARE = 0.54  # of the window's width, for a big pane beside the lesson and another
 ALONE_SHARE = 0.6  # for a big pane beside the lesson alone (its text fits in 40%)
 TEXT_SHARE = 0.42  # for the lesson column when no big pane is shown
+GRAPH_SHARES = (0.62, 0.7)  # the graph's (beside two, alone): its presets are wide (issue 23)
 
 
 class LessonLayout(QObject):
@@ -53,7 +54,8 @@ class LessonLayout(QObject):
             win.addDockWidget(Qt.RightDockWidgetArea, docks[name], Qt.Vertical)
         for name in left + right:
             docks[name].show()
-        share = (LEFT_SHARE if len(right) > 1 else ALONE_SHARE) if big else TEXT_SHARE
+        shares = GRAPH_SHARES if big == ["graph_pane"] else (LEFT_SHARE, ALONE_SHARE)
+        share = shares[len(right) == 1] if big else TEXT_SHARE
         first = round(win.width() * share)
         win.resizeDocks(
             [docks[left[0]], docks[right[0]]], [first, win.width() - first], Qt.Horizontal

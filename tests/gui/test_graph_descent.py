@@ -10,7 +10,7 @@ from test_graph_pane import click_node, plain
 
 from microgpt.expr.explore import chain_paths, descent_updates
 from microgpt.expr.presets import PRESETS
-from microgpt_gui.panes.graph.items import MIN_TEXT_PX, text_px
+from microgpt_gui.panes.graph.items import FIT_TEXT_PX, text_px
 from microgpt_gui.panes.graph.pane import GraphPane
 from microgpt_gui.panes.graph.text import fmt, name_of
 
@@ -337,7 +337,7 @@ def test_the_output_is_visible_after_build_and_text_is_legible(qtbot, preset):
             assert view.viewport().rect().contains(out), (preset, fit)
 
         qtbot.waitUntil(output_in_view, timeout=2000)
-        assert view.transform().m11() * text_px("number") >= MIN_TEXT_PX - 1e-9
+        assert view.transform().m11() * text_px("number") >= FIT_TEXT_PX - 1e-9
     assert win.shutdown()
 
 
@@ -381,7 +381,7 @@ def test_every_box_on_screen_draws_its_text_at_the_fit_zoom(qtbot, pane, monkeyp
 
     monkeypatch.setattr(graph_items.ValueBox, "_paint_texts", spy)
     view = pane.view
-    assert view.transform().m11() == pytest.approx(graph_items.legible_scale())
+    assert view.transform().m11() == pytest.approx(graph_items.legible_scale(px=FIT_TEXT_PX))
     view.grab()
     shown = {
         b.index

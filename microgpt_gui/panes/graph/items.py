@@ -1,4 +1,4 @@
-"""The items of the graph drawing: value boxes (label | value | grad), op circles, edges."""
+"""The items of the graph drawing: value boxes (label | value over grad), op circles, edges."""
 
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import (
@@ -21,10 +21,13 @@ KIND_COLOURS = {
     "intermediate": theme.INTERMEDIATE,
     "output": theme.OUTPUT,
 }
-BOX_HEIGHT = 38.0
+BOX_HEIGHT = 34.0  # two lines of number text (15 px each) and a 2 px margin above and below
 MIN_TEXT_PX = 8.0  # text is never drawn smaller: below that zoom, boxes are drawn blank
-OP_SIZE = 26.0
+FIT_TEXT_PX = 9.0  # Fit never frames a graph so small that its numbers are shorter (issue 23)
+OP_SIZE = 22.0
 PAD = 8.0  # text padding inside a cell
+BOX_PAD = 5.0  # beside the text of a value box's cells: narrow boxes fit more of a graph
+GRAD_SHADE = QColor("#ECECEC")  # behind the grad, the lower number of a box
 EDGE_COLOUR = QColor("#8A8A8A")
 HALO = QColor(theme.HIGHLIGHT.red(), theme.HIGHLIGHT.green(), theme.HIGHLIGHT.blue(), 90)
 _fonts: dict[str, QFont] = {}
@@ -51,9 +54,9 @@ def text_px(role: str) -> float:
     return QFontMetricsF(font(role)).ascent()
 
 
-def legible_scale(role: str = "number") -> float:
-    """The smallest zoom at which a role's text is MIN_TEXT_PX tall on screen."""
-    return MIN_TEXT_PX / text_px(role)
+def legible_scale(role: str = "number", px: float = MIN_TEXT_PX) -> float:
+    """The smallest zoom at which a role's text is `px` tall on screen."""
+    return px / text_px(role)
 
 
 def legible(lod: float, role: str = "number") -> bool:
@@ -78,21 +81,22 @@ def ink_on(colour: QColor) -> QColor:
 
 
 class ValueBox(QGraphicsItem):
-    """One Value, like micrograd's draw_dot record: label | value | grad."""
+    """One Value, like micrograd's draw_dot record, stacked to be narrow: the label, then
+    the value above the grad (on a shaded row)."""
 
     def __init__(self, index: int, label: str, kind: str):
         super().__init__()
         self.index, self.label, self.kind = index, label, kind
         self.data_text = self.grad_text = ""
         self.selected = self.active = False
-        self.label_w = max(text_width("label", label) + 2 * PAD, 26.0)
-        self.number_w = text_width("number", "−0.000") + PAD
+        self.label_w = max(text_width("label", label) + 2 * BOX_PAD, 24.0)
+        self.number_w = text_width("number", "−0.000") + 2 * BOX_PAD
         self.setCursor(Qt.PointingHandCursor)
         self.setAcceptedMouseButtons(Qt.LeftButton)
 
     @property
     def width(self) -> float:
-        return self.label_w + 2 * self.number_w
+        return self.label_w + self.number_w
 
     def set_numbers(self, data_text: str, grad_text: str) -> None:
         """Show new numbers; a number wider than its cell is drawn condensed, so a nudge
@@ -104,11 +108,17 @@ class ValueBox(QGraphicsItem):
     def fit_numbers(self) -> None:
         """Widen the cells to the current numbers (before layout)."""
         need = max(text_width("number", self.data_text), text_width("number", self.grad_text))
-        self.number_w = max(self.number_w, need + PAD)
+        self.number_w = max(self.number_w, need + 2 * BOX_PAD)
 
     def boundingRect(self) -> QRectF:
         w = self.width
         return QRectF(-w / 2 - 4, -BOX_HEIGHT / 2 - 4, w + 8, BOX_HEIGHT + 8)
+
+    def rows(self) -> tuple[QRectF, QRectF]:
+        """The value's row and the grad's row, in item coordinates."""
+        left, top, half = -self.width / 2 + self.label_w, -BOX_HEIGHT / 2 + 1.5, BOX_HEIGHT / 2
+        w = self.number_w - 1.5
+        return QRectF(left, top, w, half - 1.5), QRectF(left, 0, w, half - 1.5)
 
     def paint(self, p, option, widget=None) -> None:
         box = QRectF(-self.width / 2, -BOX_HEIGHT / 2, self.width, BOX_HEIGHT)
@@ -120,39 +130,31 @@ class ValueBox(QGraphicsItem):
         p.setPen(QPen(colour.darker(130), 1.2))
         p.setBrush(colour)
         p.drawRoundedRect(box, 4, 4)
-        cells = QRectF(box.left() + self.label_w, box.top() + 1.5, 2 * self.number_w - 1.5, 35.0)
-        p.fillRect(cells, Qt.white)
-        lod = option.levelOfDetailFromTransform(p.worldTransform())
-        if legible(lod):
-            self._paint_texts(p, box, cells, colour, captions=legible(lod, "caption"))
+        value_row, grad_row = self.rows()
+        p.fillRect(value_row, Qt.white)
+        p.fillRect(grad_row, GRAD_SHADE)
+        if legible(option.levelOfDetailFromTransform(p.worldTransform())):
+            self._paint_texts(p, box, value_row, grad_row, colour)
         if self.selected:
             p.setPen(QPen(theme.HIGHLIGHT, 3))
             p.setBrush(Qt.NoBrush)
             p.drawRoundedRect(box.adjusted(-1.5, -1.5, 1.5, 1.5), 5, 5)
 
-    def _paint_texts(self, p, box: QRectF, cells: QRectF, colour: QColor, captions=True) -> None:
-        mid = cells.left() + self.number_w
-        p.setPen(QPen(colour.darker(130), 1))
-        p.drawLine(QPointF(mid, cells.top()), QPointF(mid, cells.bottom()))
+    def _paint_texts(self, p, box: QRectF, value_row: QRectF, grad_row: QRectF, colour) -> None:
         p.setFont(font("label"))
         p.setPen(ink_on(colour))
         p.drawText(
             QRectF(box.left(), box.top(), self.label_w, box.height()), Qt.AlignCenter, self.label
         )
-        p.setFont(font("caption"))
-        p.setPen(theme.MUTED)
-        for k, caption in enumerate(("value", "grad") if captions else ()):
-            cell = QRectF(cells.left() + k * self.number_w, cells.top(), self.number_w, 14)
-            p.drawText(cell, Qt.AlignHCenter | Qt.AlignTop, caption)
         p.setFont(font("number"))
-        for k, text in enumerate((self.data_text, self.grad_text)):
-            cell = QRectF(cells.left() + k * self.number_w + 2, cells.top(), self.number_w - 4, 33)
+        for row, text in ((value_row, self.data_text), (grad_row, self.grad_text)):
             p.setPen(theme.MUTED if text == "?" else Qt.black)
-            _draw_condensed(p, cell, text)
+            _draw_condensed(p, row.adjusted(2, 0, -2, 0), text, Qt.AlignVCenter)
 
 
 class OpCircle(QGraphicsItem):
-    """The op that made a Value: a small circle with its symbol (+, ×, x², exp, σ, ...)."""
+    """The op that made a Value: a small circle (a pill for a long symbol) with its symbol
+    (+, ×, **2, exp, σ, ...)."""
 
     def __init__(self, index: int, symbol: str):
         super().__init__()
@@ -170,7 +172,10 @@ class OpCircle(QGraphicsItem):
         fill = theme.HIGHLIGHT if self.active else QColor("white")
         p.setPen(QPen(theme.HIGHLIGHT if self.active else EDGE_COLOUR, 1.5))
         p.setBrush(fill)
-        p.drawEllipse(rect)
+        if self.width > OP_SIZE:  # a long symbol (**2, tanh): a pill, so the text stays inside
+            p.drawRoundedRect(rect, OP_SIZE / 2, OP_SIZE / 2)
+        else:
+            p.drawEllipse(rect)
         if legible(option.levelOfDetailFromTransform(p.worldTransform()), "op"):
             p.setFont(font("op"))
             p.setPen(ink_on(fill))
@@ -239,17 +244,18 @@ class EdgeItem(QGraphicsItem):
         p.drawPolygon(QPolygonF([QPointF(x, y), QPointF(x - 7, y - 3.5), QPointF(x - 7, y + 3.5)]))
 
 
-def _draw_condensed(p, rect: QRectF, text: str) -> None:
-    """Centred at the bottom of rect, squeezed horizontally if it is too wide."""
+def _draw_condensed(p, rect: QRectF, text: str, align=Qt.AlignBottom) -> None:
+    """Centred across rect (at its bottom, or as `align` says), squeezed horizontally if it
+    is too wide."""
     k = min(1.0, rect.width() / max(text_width("number", text), 1.0))
     if k == 1.0:
-        p.drawText(rect, Qt.AlignHCenter | Qt.AlignBottom, text)
+        p.drawText(rect, Qt.AlignHCenter | align, text)
         return
     p.save()
     p.translate(rect.center().x(), 0)
     p.scale(k, 1)
     p.translate(-rect.center().x(), 0)
-    p.drawText(rect, Qt.AlignHCenter | Qt.AlignBottom | Qt.TextDontClip, text)
+    p.drawText(rect, Qt.AlignHCenter | align | Qt.TextDontClip, text)
     p.restore()
 
 

@@ -18,7 +18,7 @@ step 1; this takes a few milliseconds (scripts/bench_graph.py).
 from bisect import bisect_right, insort
 from dataclasses import dataclass, field
 
-GAP_X = 12.0  # between columns
+GAP_X = 10.0  # between columns
 GAP_Y = 14.0  # between boxes in a column
 GAP_DUMMY = 6.0  # beside an edge passing through a column
 GAP_LANE = 12.0  # between lanes above the graph

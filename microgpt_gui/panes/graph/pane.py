@@ -25,6 +25,7 @@ from .descent import DescentBar
 from .editor import ExprEditor
 from .inspector import NodeInspector
 from .items import KIND_COLOURS
+from .room import ViewRoom
 from .steps import StepThrough
 from .text import fmt, name_of
 from .trace_view import TracePanel
@@ -41,7 +42,7 @@ def legend_html() -> str:
     words = {"data": "data input", "weight": "weight (param)", "intermediate": "intermediate"}
     words["output"] = "output"
     parts = [swatch.format(c=KIND_COLOURS[k].name(), t=t) for k, t in words.items()]
-    parts.append("box: name | value | grad &nbsp; ◯ op")
+    parts.append("box: name | value over grad (shaded) &nbsp; ◯ op")
     return " &nbsp; ".join(parts)
 
 
@@ -128,6 +129,7 @@ class GraphPane(QWidget):
         split.addWidget(bottom)
         split.setStretchFactor(0, 4)
         split.setStretchFactor(1, 3)
+        self.room = ViewRoom(split, self.view)  # a big graph borrows height from below
         self.pages = QStackedWidget(objectName="graph_pages")  # the expression, or a trace
         self.pages.addWidget(split)
         self.pages.addWidget(self.trace)
@@ -208,6 +210,7 @@ class GraphPane(QWidget):
             return
         self.editor.show_error(None, self._unused_note(graph))
         self.view.set_graph(graph)
+        self.room.update()
         self._show(graph)
         self.descent.set_weights([name_of(graph, i) for i in explore.weight_indices(graph)])
 

@@ -1,6 +1,7 @@
 """GraphView: the computation graph, left to right, with zoom, pan, hover and selection."""
 
 import html
+import math
 
 from PySide6.QtCore import QEvent, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QKeySequence, QPainter
@@ -8,7 +9,15 @@ from PySide6.QtWidgets import QGraphicsScene, QGraphicsTextItem, QGraphicsView, 
 
 from microgpt.expr.language import ExprGraph
 
-from .items import BOX_HEIGHT, OP_SIZE, EdgeItem, OpCircle, ValueBox, legible_scale
+from .items import (
+    BOX_HEIGHT,
+    FIT_TEXT_PX,
+    OP_SIZE,
+    EdgeItem,
+    OpCircle,
+    ValueBox,
+    legible_scale,
+)
 from .layout import layered_layout
 from .text import box_label, fmt, local_rule, name_of, op_symbol
 
@@ -216,7 +225,7 @@ class GraphView(QGraphicsView):
     # --- zoom, fit, tooltips -------------------------------------------------------
 
     def fit(self) -> None:
-        """Frame the whole graph, but never so small that node text is below MIN_TEXT_PX
+        """Frame the whole graph, but never so small that node text is below FIT_TEXT_PX
         nor magnified past MAX_FIT_SCALE. A graph too big for that shows its output end
         (the output, and what feeds it) and scrolls to the rest."""
         self._auto_fit = True
@@ -228,7 +237,7 @@ class GraphView(QGraphicsView):
         self.resetTransform()
         self.scale(scale, scale)
         self.centerOn(rect.center())
-        legible = legible_scale()
+        legible = legible_scale(px=FIT_TEXT_PX)
         if legible <= scale <= MAX_FIT_SCALE:
             return
         scale = min(max(scale, legible), MAX_FIT_SCALE)
@@ -237,6 +246,17 @@ class GraphView(QGraphicsView):
         self.centerOn(rect.center())
         if self.boxes and self.mapFromScene(rect).boundingRect().width() > self.viewport().width():
             self._show_output(scale)
+
+    def wanted_height(self) -> int:
+        """The height at which Fit shows the graph's whole height at its smallest zoom (a
+        graph too wide for that also gets room for the horizontal scroll bar)."""
+        if not self.boxes:
+            return 0
+        scale, rect = legible_scale(px=FIT_TEXT_PX), self.sceneRect()
+        frame = self.height() - self.maximumViewportSize().height()
+        bar = self.horizontalScrollBar().sizeHint().height()
+        wide = rect.width() * scale > self._room().width()
+        return math.ceil(rect.height() * scale) + 4 + frame + (bar if wide else 0)
 
     def _room(self) -> QSize:
         """The viewport as it would be without scroll bars: a bar left over from a zoom
