@@ -137,7 +137,7 @@ class DescentPlot:
     EMPTY = "Press Descend: the output after\neach descent appears here."
 
     def __init__(self):
-        self.widget = _small_plot("graph_descent_plot", 92)
+        self.widget = _small_plot("graph_descent_plot", 120)
         item = self.widget.getPlotItem()
         item.setLabel("bottom", "descent step", **FONT)
         self.line = item.plot(
