@@ -27,14 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from microgpt.expr.language import MAX_SOURCE
-from microgpt.penguins.classifier import (
-    FEATURES,
-    NUMERIC,
-    SHORT,
-    SPECIES,
-    completeness,
-    load_penguins,
-)
+from microgpt.penguins.data import FEATURES, NUMERIC, SHORT, SPECIES, completeness, load_penguins
 from microgpt_gui import theme
 
 from .worker import PenguinWorker
