@@ -4,7 +4,8 @@ from .config import TrainConfig
 from .data import CharTokenizer, default_docs, download_names, load_docs
 from .engine import Value
 from .errors import CheckpointError, ConfigError, DatasetError, VocabularyError
-from .penguins.classifier import PenguinModel, PenguinStep, load_penguins
+from .penguins.classifier import PenguinModel, PenguinStep
+from .penguins.data import load_penguins
 from .report import GradientCheck, RunInfo, Sample, StepPoint, StepPoints, StepReport
 from .trace import Trace, TraceNode, TraceUse, UsesPage
 from .trainer import BACKENDS, Trainer, TrainingComplete, TrainingDiverged

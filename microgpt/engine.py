@@ -5,7 +5,9 @@ child.grad += local_grad * parent.grad, in reverse topological order.
 The operations and their order are exactly microgpt's, so the bits match.
 """
 
+import gc
 import math
+from contextlib import contextmanager
 
 from .backend import Interrupted
 
@@ -117,3 +119,15 @@ class Value:
                     child.grad += local_grad * v.grad
             stop = start
         return order
+
+
+@contextmanager
+def gc_paused():
+    """Pause the cyclic GC: the Value graph has no cycles, and walking it is most of a step."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()

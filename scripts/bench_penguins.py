@@ -9,7 +9,8 @@ The issue's target: 4 inputs and 8 hidden units "well under 0.2 s" an epoch.
 import numpy as np
 
 from microgpt.bench import median_ms
-from microgpt.penguins.classifier import NUMERIC, PenguinModel
+from microgpt.penguins.classifier import PenguinModel
+from microgpt.penguins.data import NUMERIC
 from microgpt_gui.panes.penguins.worker import GRID, _extent
 
 

@@ -1,7 +1,8 @@
 """The penguin classifier: why a network needs more than one input, on the same Value
-engine as the GPT (classifier.py: the Palmer penguins table, its split and encoding,
-and the model)."""
+engine as the GPT (data.py: the Palmer penguins table, its split and encoding;
+classifier.py: the model)."""
 
-from .classifier import PenguinModel, PenguinStep, load_penguins
+from .classifier import PenguinModel, PenguinStep
+from .data import load_penguins
 
 __all__ = ["PenguinModel", "PenguinStep", "load_penguins"]

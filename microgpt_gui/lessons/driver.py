@@ -9,7 +9,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QMessageBox
 
-from microgpt.penguins.classifier import FEATURES
+from microgpt.penguins.data import FEATURES
 from microgpt_gui.run.commands import SaveRequest
 
 from . import events

@@ -5,7 +5,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from microgpt.penguins.classifier import NUMERIC, SHORT
+from microgpt.penguins.data import NUMERIC, SHORT
 
 from .files import Done
 from .show_me import Move

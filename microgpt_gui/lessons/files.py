@@ -24,7 +24,7 @@ from microgpt.destination import short_path
 from microgpt.expr.language import evaluate
 from microgpt.expr.presets import PRESETS
 from microgpt.lab import AXES
-from microgpt.penguins.classifier import FEATURES, SHORT
+from microgpt.penguins.data import FEATURES, SHORT
 
 from ..text import elided
 

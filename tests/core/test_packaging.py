@@ -80,7 +80,7 @@ def test_installed_wheel_trains_from_a_fresh_venv(installed, tmp_path):
 OPEN_ALL = """
 import json
 from microgpt.data import assets_dir, default_docs
-from microgpt.penguins.classifier import load_penguins
+from microgpt.penguins.data import load_penguins
 from microgpt_gui.lessons.files import load_all
 lessons = load_all()
 print(json.dumps({
@@ -94,7 +94,7 @@ print(json.dumps({
 
 def test_installed_wheel_opens_the_lessons_the_penguins_and_the_names(installed, tmp_path):
     from microgpt.data import load_docs
-    from microgpt.penguins.classifier import load_penguins
+    from microgpt.penguins.data import load_penguins
     from microgpt_gui.lessons.files import load_all
 
     venv, env = installed

@@ -12,15 +12,8 @@ from microgpt.data import assets_dir
 from microgpt.engine import Value
 from microgpt.errors import ConfigError
 from microgpt.expr.language import evaluate
-from microgpt.penguins.classifier import (
-    COLUMNS,
-    NUMERIC,
-    SPECIES,
-    PenguinModel,
-    completeness,
-    load_penguins,
-    prepare,
-)
+from microgpt.penguins.classifier import PenguinModel
+from microgpt.penguins.data import COLUMNS, NUMERIC, SPECIES, completeness, load_penguins, prepare
 
 FLIPPER, BILL = "flipper_length_mm", "bill_length_mm"
 

@@ -7,7 +7,7 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 
 from microgpt import TrainConfig
-from microgpt.penguins.classifier import NUMERIC
+from microgpt.penguins.data import NUMERIC
 from microgpt_gui.lessons import files, show_me
 from microgpt_gui.panes.lessons.pane import LessonsPane
 from microgpt_gui.window import settings

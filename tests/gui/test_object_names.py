@@ -10,7 +10,7 @@ import pytest
 from PySide6.QtWidgets import QCheckBox, QDockWidget, QToolButton, QWidget
 
 from microgpt import TrainConfig
-from microgpt.penguins.classifier import FEATURES
+from microgpt.penguins.data import FEATURES
 from microgpt_gui.lessons import events
 from microgpt_gui.lessons.files import PENGUIN_WORDS, LessonError, load_all
 

@@ -10,7 +10,8 @@ from test_panes_plain_text import MARKUP, rendered
 from microgpt import TrainConfig
 from microgpt.report import cell_name
 from microgpt_gui import theme
-from microgpt_gui.panes.example.pane import CELL_H, GAP, PALE, confidence_colour, told_apart
+from microgpt_gui.panes.example.pane import told_apart
+from microgpt_gui.panes.example.strip import CELL_H, GAP, PALE, confidence_colour
 
 CONFIG = TrainConfig(num_steps=50)
 

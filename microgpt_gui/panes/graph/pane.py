@@ -28,7 +28,7 @@ from .items import KIND_COLOURS
 from .room import ViewRoom
 from .steps import StepThrough
 from .text import fmt, name_of
-from .trace_view import TracePanel
+from .trace_panel import TracePanel
 from .view import GraphView, tooltip_html
 from .walk import WalkBar
 

@@ -13,7 +13,8 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal, Slot
 
 from microgpt.errors import ConfigError
-from microgpt.penguins.classifier import NUMERIC, PenguinModel
+from microgpt.penguins.classifier import PenguinModel
+from microgpt.penguins.data import NUMERIC
 from microgpt.trainer import TrainingDiverged
 
 GRID = 90  # decision regions: the grid's points along each axis
