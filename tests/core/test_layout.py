@@ -8,7 +8,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("microgpt", "microgpt_gui")
 NOT_IN_CORE = ("PySide6", "shiboken6", "pyqtgraph", "PyQt5", "PyQt6", "microgpt_gui")
-NOT_IN_PANES = ("microgpt_gui.window", "microgpt_gui.run.worker", "microgpt_gui.run.worker_travel")
+NOT_IN_PANES = (
+    "microgpt_gui.window",
+    "microgpt_gui.run.worker",
+    "microgpt_gui.run.worker_travel",
+    "microgpt_gui.run.worker_queries",
+)
 
 
 def module_paths() -> dict[str, Path]:
