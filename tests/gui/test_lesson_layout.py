@@ -109,3 +109,16 @@ def test_the_check_row_and_its_answer_are_fully_visible_at_1280x800(make_window,
     box = inspector.findChild(object, "inspector_check_h")
     for widget in (box, button, result):
         assert fully_shown(widget, win), widget.objectName()
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_lesson_6s_runs_table_shows_its_four_runs_unscrolled(win, qtbot, size):
+    """Lesson 6 compares flipper alone with each of three second inputs: four rows."""
+    win.resize(*size)
+    pane = win.lessons
+    pane.open()
+    pane.go(next(k for k, x in enumerate(pane.lessons) if "second inputs" in x.done.text))
+    runs = win.penguins.runs
+    qtbot.waitUntil(lambda: fully_shown(runs, win))
+    rows = runs.viewport().height() // runs.verticalHeader().defaultSectionSize()
+    assert rows >= 4, f"{rows} rows of runs at {size}"

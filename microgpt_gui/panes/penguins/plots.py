@@ -82,7 +82,9 @@ class PenguinPlots:
         self.runs.setColumnWidth(0, 220)
         self.runs.verticalHeader().setDefaultSectionSize(22)
         header = self.runs.horizontalHeader().sizeHint().height()
-        self.runs.setMaximumHeight(header + 4 * 22 + 6)  # four runs (lesson 6), then it scrolls
+        # four runs (lesson 6 compares flipper alone and with each second input), then it
+        # scrolls; fixed, as the scatter above took all but 2.5 rows at 1280x800
+        self.runs.setFixedHeight(header + 4 * 22 + 6)
         self.intro = QLabel(INTRO, objectName="penguins_intro", wordWrap=True)
         self.intro.setStyleSheet(f"color: {theme.MUTED.name()}")
 
