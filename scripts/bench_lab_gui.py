@@ -7,7 +7,8 @@ A 2 ms QTimer ticks on the GUI thread throughout; a gap between two ticks is a s
 which the window could not repaint or take a click. The sweep is the lab's own preset
 (Width, all names: n_embd 4, 8, 16, 32) with --steps steps, in the default process pool, so
 the pool's start-up, its progress polls and every result's redraw (table, plot) count.
-Medians over the repeats of each run's longest gap and of its 99th percentile are printed.
+Printed: the click (the first gap: Run's own work, the list and plot drawn for the new
+experiment) apart from the gaps while the pool is busy, and medians over the repeats.
 """
 
 import argparse
@@ -59,19 +60,23 @@ def main() -> int:
     win.show()
     win.docks["experiments_pane"].raise_()
     app.processEvents()
-    worst, p99 = [], []
+    clicks, worst, p99 = [], [], []
     for r in range(args.repeats):
         t0 = time.perf_counter()
-        gaps = sorted(one_sweep(win, args.steps))
-        worst.append(gaps[-1])
-        p99.append(gaps[int(0.99 * (len(gaps) - 1))])
+        gaps = one_sweep(win, args.steps)
+        busy = sorted(gaps[2:])  # after the click and the redraw it schedules
+        clicks.append(max(gaps[:2]))
+        worst.append(busy[-1])
+        p99.append(busy[int(0.99 * (len(busy) - 1))])
         print(
-            f"sweep {r + 1}: {time.perf_counter() - t0:.1f} s, {len(gaps)} ticks, "
-            f"longest gap {worst[-1]:.1f} ms, 99th percentile {p99[-1]:.1f} ms"
+            f"sweep {r + 1}: {time.perf_counter() - t0:.1f} s, {len(gaps)} ticks; click "
+            f"{clicks[-1]:.1f} ms; while busy: longest {worst[-1]:.1f} ms, "
+            f"99th pct {p99[-1]:.1f} ms"
         )
     print(
-        f"median longest gap {statistics.median(worst):.1f} ms, "
-        f"median 99th percentile {statistics.median(p99):.1f} ms (target: <= 50 ms)"
+        f"medians: click {statistics.median(clicks):.1f} ms; while busy: longest gap "
+        f"{statistics.median(worst):.1f} ms, 99th percentile {statistics.median(p99):.1f} ms "
+        "(target: <= 50 ms)"
     )
     win.close()
     return 0

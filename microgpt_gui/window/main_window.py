@@ -339,6 +339,8 @@ class MainWindow(QMainWindow):
         worker gives up a long step or sample), the penguins' and any other."""
         for pane in self.findChildren(PenguinsPane):
             pane.worker.stop_flag = True
+        for lab in self.findChildren(ExperimentsPane):
+            lab.shutdown()  # its runs stop at their next step; exit would wait for them
         thread = getattr(self, "thread_", None)
         if thread is not None and thread.isRunning():
             self.worker.request_shutdown()

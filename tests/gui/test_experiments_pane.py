@@ -89,3 +89,27 @@ def test_cancel_stops_the_sweep(qtbot, pane):
     assert done.args[0].state == "cancelled"
     assert pane.run_button.isEnabled()
     assert pane.table.item(0, 1).text() == "cancelled"
+
+
+def test_the_windows_lab_counts_in_its_own_pool_and_closing_the_window_stops_its_runs(
+    make_window, qtbot
+):
+    """No executor passed: the sweep's own pool computes the counting baselines too (the
+    click no longer counts on the GUI thread), and a window closed mid-sweep stops the runs
+    (an exit would otherwise wait for them) and frees the pool."""
+    win = make_window(backend="numpy")
+    lab = win.panes["experiments_pane"]
+    lab.form.values.setText("4, 8")
+    lab.form.steps.setValue(30)
+    with qtbot.waitSignal(lab.experiment_finished, timeout=120_000) as done:
+        lab.run_button.click()
+        assert lab.running.baselines is None  # not counted in the click
+    exp = done.args[0]
+    assert exp.state == "done" and exp.baselines is not None
+    assert set(lab.plot.baselines) == {"uniform", "bigram", "trigram"}
+    lab.form.steps.setValue(100_000)
+    lab.run_button.click()
+    running = lab.running
+    qtbot.waitUntil(lambda: any(p > 0 for p in running.progress), timeout=60_000)
+    win.close()
+    assert running.state == "cancelled" and lab.sweep is None
