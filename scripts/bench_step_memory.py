@@ -1,6 +1,7 @@
 """Which stores grow with every step, and by how many bytes a step (tracemalloc).
 
 QT_QPA_PLATFORM=offscreen python scripts/bench_step_memory.py [--steps 20000] [--part both]
+python scripts/bench_step_memory.py --part core-rss --steps 400000
 
 core: a numpy Trainer under a Timeline (as the worker runs it) trains --steps real steps
 after a warm-up that fills a 4 MiB snapshot budget (the app's is 48 MiB: the snapshots'
@@ -8,6 +9,8 @@ steady state is the same, it only comes sooner). gui: the window's RunState is f
 --steps synthetic steps, 26 a frame (~780 steps/s at 30 frames/s, as the soak runs), with
 every pane of the window listening. Prints the bytes a step each source line added between
 the two tracemalloc snapshots (arrays grow by half when full: a line may show its slack).
+core-rss: the same trainer and timeline with the app's 48 MiB budget and allocator setting,
+without tracemalloc: the process's RSS every --steps / 10 steps and its growth a step.
 """
 
 import argparse
@@ -44,6 +47,23 @@ def core(steps: int) -> None:
         timeline.step()
     report("core (trainer + timeline)", before, tracemalloc.take_snapshot(), steps)
     tracemalloc.stop()
+
+
+def core_rss(steps: int) -> None:
+    from bench_history import rss_mb  # scripts/ is on sys.path when a script runs
+
+    from microgpt_gui.app import map_large_arrays
+
+    map_large_arrays()  # as microgpt-gui does
+    timeline = Timeline(Trainer(default_docs(), TrainConfig(num_steps=10_000_000), "numpy"))
+    rows = []
+    for i in range(11):
+        for _ in range(steps // 10 if i else 40_000):  # 40k: every doc encoded once
+            timeline.step()
+        rows.append((timeline.trainer.step_count, rss_mb()))
+        print(f"step {rows[-1][0]:8d}  RSS {rows[-1][1]:7.1f} MB", flush=True)
+    (s0, r0), (s1, r1) = rows[0], rows[-1]
+    print(f"core: {(r1 - r0) * 2**20 / (s1 - s0):.1f} bytes/step from step {s0} to {s1}")
 
 
 def until(app, done, timeout=60.0) -> None:
@@ -94,8 +114,10 @@ def gui(steps: int) -> None:
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--steps", type=int, default=20_000)
-    p.add_argument("--part", choices=("core", "gui", "both"), default="both")
+    p.add_argument("--part", choices=("core", "gui", "both", "core-rss"), default="both")
     args = p.parse_args()
+    if args.part == "core-rss":
+        core_rss(args.steps)
     if args.part in ("core", "both"):
         core(args.steps)
     if args.part in ("gui", "both"):
