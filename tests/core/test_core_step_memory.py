@@ -20,7 +20,7 @@ def test_the_trainer_and_timeline_keep_36_bytes_a_step():
     tl = Timeline(Trainer(docs, TrainConfig(num_steps=100_000), "numpy"), budget=BUDGET)
     tracemalloc.start()
     try:
-        for _ in range(1500):
+        for _ in range(3000):
             tl.step()
         before, n = tracemalloc.take_snapshot(), tl.trainer.step_count
         for _ in range(n):  # to twice the step
