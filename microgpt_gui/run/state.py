@@ -1,7 +1,8 @@
 """RunState: the run as the GUI thread knows it, and the one source panes subscribe to.
 
-It owns the run's history (whole, in numpy arrays), the latest report, whether training
-plays, the speed and the steps-per-second figure. Ticks from the worker arrive here;
+It owns the run's history (whole, in numpy arrays: loss and lr, 16 bytes a step, the GUI's
+one per-step store; the panes keep bounded envelopes of it), the latest report, whether
+training plays, the speed and the steps-per-second figure. Ticks from the worker arrive here;
 RunState coalesces them into at most FRAME_RATE frames a second (every step is its own
 frame at FRAME_RATE steps/s or slower) and tells the panes in past tense:
 reset -> advanced / reported -> drawn.
