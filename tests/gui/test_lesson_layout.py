@@ -122,3 +122,17 @@ def test_lesson_6s_runs_table_shows_its_four_runs_unscrolled(win, qtbot, size):
     qtbot.waitUntil(lambda: fully_shown(runs, win))
     rows = runs.viewport().height() // runs.verticalHeader().defaultSectionSize()
     assert rows >= 4, f"{rows} rows of runs at {size}"
+
+
+def test_the_loss_legend_is_whole_in_every_lesson_that_shows_the_loss(win, qtbot):
+    """Lesson 5's narrow column cut the legend to 'smoothe': the slider gives way first."""
+    win.resize(1280, 800)
+    pane = win.lessons
+    pane.open()
+    for k, lesson in enumerate(pane.lessons):
+        if "loss" not in lesson.show:
+            continue
+        pane.go(k)
+        legend = win.loss.legend
+        qtbot.waitUntil(lambda legend=legend: fully_shown(legend, win))
+        assert legend.width() >= legend.sizeHint().width(), f"lesson {k + 1}"

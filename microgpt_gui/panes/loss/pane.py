@@ -6,7 +6,15 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSlider, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QHBoxLayout,
+    QLabel,
+    QSizePolicy,
+    QSlider,
+    QVBoxLayout,
+    QWidget,
+)
 
 from microgpt import RunInfo, StepPoints
 from microgpt_gui import theme
@@ -141,6 +149,7 @@ class LossPane(QWidget):
         self.smoothing.setRange(0, 99)
         self.smoothing.setValue(90)
         self.smoothing.setMaximumWidth(160)
+        self.smoothing.setMinimumWidth(56)  # gives way first in a narrow pane (lesson 5's column)
         self.smoothing.setToolTip("Average over recent steps, like TensorBoard (0 = none)")
         self.smoothing_label = QLabel("0.90")
         self.smoothing.valueChanged.connect(self._on_smoothing_changed)
@@ -151,7 +160,8 @@ class LossPane(QWidget):
         self.show_lr.toggled.connect(self._on_show_lr_toggled)
         self.legend = QLabel(LEGEND, objectName="loss_legend", textFormat=Qt.RichText)
         self.legend.setToolTip("The curves of the plot, in their colours")
-        self.legend.setMinimumWidth(40)  # a narrow pane cuts the legend, not the plot
+        # whole: the slider gives way first (lesson 5's column cut the legend to 'smoothe')
+        self.legend.setSizePolicy(QSizePolicy.Minimum, QSizePolicy.Preferred)
         for w in (self.smoothing, self.smoothing_label, self.log_y, self.show_lr):
             row.addWidget(w)
         row.addStretch(1)
