@@ -133,6 +133,9 @@ def test_the_loss_legend_is_whole_in_every_lesson_that_shows_the_loss(win, qtbot
         if "loss" not in lesson.show:
             continue
         pane.go(k)
+        if lesson.ask:
+            pane.findChild(object, "lessons_choice_1").click()
+        qtbot.waitUntil(lambda: not pane.scroll.verticalScrollBar().isVisible())  # its fit
         legend = win.loss.legend
         qtbot.waitUntil(lambda legend=legend: fully_shown(legend, win))
         assert legend.width() >= legend.sizeHint().width(), f"lesson {k + 1}"
