@@ -135,8 +135,8 @@ class AttentionView(QWidget):
         self.layer = QComboBox()
         self.layer.currentIndexChanged.connect(self._on_layer_changed)
         self.caption = QLabel(
-            "Attention: each row is a position; darker cells are the earlier "
-            "positions it took most information from."
+            "Each row is a position looking back; the darker a cell, the more it took from "
+            "that position."
         )
         self.caption.setWordWrap(True)
         self.caption.setStyleSheet(f"color: {theme.MUTED.name()};")
