@@ -139,3 +139,20 @@ def test_the_loss_legend_is_whole_in_every_lesson_that_shows_the_loss(win, qtbot
         legend = win.loss.legend
         qtbot.waitUntil(lambda legend=legend: fully_shown(legend, win))
         assert legend.width() >= legend.sizeHint().width(), f"lesson {k + 1}"
+
+
+def test_the_check_mark_fits_without_scrolling_the_lesson_text(win, qtbot):
+    """The lesson dock is sized for the ✓ too (bold, and the longest verdict): lesson 7's text
+    scrolled once its ✓ appeared. Each lesson that needs no lab sweep is done with Show me."""
+    win.resize(1280, 800)
+    pane = win.lessons
+    pane.open()
+    for k, lesson in enumerate(pane.lessons):
+        if lesson.done.kind.startswith("lab") or lesson.done.kind.startswith("penguins"):
+            continue  # minutes of training; their ✓ is as long as the others'
+        pane.go(k)
+        if lesson.ask:  # the wrong choice: the longer verdict
+            pane.findChild(object, f"lessons_choice_{(lesson.answer + 1) % 2 + 1}").click()
+        qtbot.mouseClick(pane.show_me, Qt.LeftButton)
+        qtbot.waitUntil(lambda: pane.done, timeout=60_000)
+        assert not pane.scroll.verticalScrollBar().isVisible(), f"lesson {k + 1}"

@@ -9,7 +9,7 @@ import html
 from collections.abc import Callable
 
 from PySide6.QtCore import QRect, Qt, QTimer
-from PySide6.QtGui import QFontMetrics
+from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -171,8 +171,11 @@ class LessonsPane(QWidget):
         m = layout.contentsMargins()
         w = width - m.left() - m.right()
         lesson = self.lesson
-        tick = QFontMetrics(self.tick.font()).boundingRect(
-            QRect(0, 0, w, 10_000), Qt.TextWordWrap, f"✓ {lesson.verdict(0)}{lesson.seen}"
+        bold = QFont(self.tick.font())
+        bold.setBold(True)  # its style sheet's weight, which font() does not carry
+        verdict = max((lesson.verdict(i) for i in range(len(lesson.choices))), key=len, default="")
+        tick = QFontMetrics(bold).boundingRect(
+            QRect(0, 0, w, 10_000), Qt.TextWordWrap, f"✓ {verdict}{lesson.seen}"
         )
         task_w = w - self.show_me.sizeHint().width() - layout.spacing()
         parts = [
