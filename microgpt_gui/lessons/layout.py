@@ -23,6 +23,7 @@ class LessonLayout(QObject):
         self.win, self.pane = win, pane
         self.saved: QByteArray | None = None  # the learner's layout while a lesson arranges
         self.in_front: list = []  # its docks that were not a tab behind another
+        self.column: list = []  # the lesson's column when it shares it: fitted to its text
         self.dock = win.docks["lessons_pane"]
         self.dock.installEventFilter(self)
 
@@ -62,13 +63,21 @@ class LessonLayout(QObject):
         )
         self.dock.raise_()
         column = [docks[n] for n in right]
-        if big and len(column) > 1:
-            QTimer.singleShot(0, self, lambda: self._fit_text(column))
+        self.column = column if big and len(column) > 1 else []
+        if self.column:
+            self.refit()
         elif "loss_pane" in right and len(column) > 1:  # the loss below the other pane
             h = win.height()
             win.resizeDocks(
                 column, [h - h * 2 // 5] + [h * 2 // 5] * (len(column) - 1), Qt.Vertical
             )
+
+    def refit(self) -> None:
+        """Fit the lesson dock to its text again, once the layout has settled (after the
+        arrangement, and when the check mark appears: the width it was fitted at may have
+        changed since, and the text with it)."""
+        if self.column:
+            QTimer.singleShot(0, self, lambda: self._fit_text(self.column))
 
     def _fit_text(self, column) -> None:
         """Give the lesson dock (top of `column`) the height its whole text needs."""

@@ -39,6 +39,7 @@ class LessonsPane(QWidget):
         self.lessons = files.load_all() if lessons is None else list(lessons)
         self.driver: LessonDriver | None = None
         self._bring_forward: Callable[[], None] = self.show
+        self.arranger = None  # the window's LessonLayout, given by attach()
         self.completed: set[str] = set()  # the files whose task was done
         self.list = QComboBox(objectName="lessons_list")
         self.list.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
@@ -242,6 +243,8 @@ class LessonsPane(QWidget):
             return
         self.tick.setText(f"✓ {lesson.verdict(self.question.choice)}{lesson.seen}")
         self.tick.show()
+        if self.arranger is not None:
+            self.arranger.refit()
         self._say("")
         self.show_me.setEnabled(False)
         if lesson.source not in self.completed:
