@@ -1,4 +1,4 @@
-"""The items of the graph drawing: value boxes (label | value over grad), op circles, edges."""
+"""The items of the graph drawing: value boxes (label over value over grad), op circles, edges."""
 
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import (
@@ -21,7 +21,10 @@ KIND_COLOURS = {
     "intermediate": theme.INTERMEDIATE,
     "output": theme.OUTPUT,
 }
-BOX_HEIGHT = 34.0  # two lines of number text (15 px each) and a 2 px margin above and below
+LABEL_H = 14.0  # the label's band on top of a stacked value box (label text: 12 px ascent)
+ROW_H = 14.5  # the value's row and the grad's row below it (number text: 12 px ascent)
+BOX_HEIGHT = LABEL_H + 2 * ROW_H + 2.0  # 45, stacked: a 1 px margin above and below the rows
+FLAT_HEIGHT = 34.0  # flat: the label beside the two rows
 MIN_TEXT_PX = 8.0  # text is never drawn smaller: below that zoom, boxes are drawn blank
 FIT_TEXT_PX = 9.0  # Fit never frames a graph so small that its numbers are shorter (issue 23)
 OP_SIZE = 22.0
@@ -81,22 +84,29 @@ def ink_on(colour: QColor) -> QColor:
 
 
 class ValueBox(QGraphicsItem):
-    """One Value, like micrograd's draw_dot record, stacked to be narrow: the label, then
-    the value above the grad (on a shaded row)."""
+    """One Value, like micrograd's draw_dot record, stacked to be narrow: the label on top,
+    then the value above the grad (on a shaded row). `flat`: the label beside the two rows
+    instead, 13 px lower but wider (for a column of many boxes: issue 23)."""
 
     def __init__(self, index: int, label: str, kind: str):
         super().__init__()
         self.index, self.label, self.kind = index, label, kind
         self.data_text = self.grad_text = ""
-        self.selected = self.active = False
-        self.label_w = max(text_width("label", label) + 2 * BOX_PAD, 24.0)
+        self.selected = self.active = self.flat = False
+        self.label_w = text_width("label", label) + 2 * BOX_PAD
         self.number_w = text_width("number", "−0.000") + 2 * BOX_PAD
         self.setCursor(Qt.PointingHandCursor)
         self.setAcceptedMouseButtons(Qt.LeftButton)
 
     @property
     def width(self) -> float:
-        return self.label_w + self.number_w
+        if self.flat:
+            return max(self.label_w, 24.0) + self.number_w
+        return max(self.label_w, self.number_w)
+
+    @property
+    def height(self) -> float:
+        return FLAT_HEIGHT if self.flat else BOX_HEIGHT
 
     def set_numbers(self, data_text: str, grad_text: str) -> None:
         """Show new numbers; a number wider than its cell is drawn condensed, so a nudge
@@ -111,17 +121,22 @@ class ValueBox(QGraphicsItem):
         self.number_w = max(self.number_w, need + 2 * BOX_PAD)
 
     def boundingRect(self) -> QRectF:
-        w = self.width
-        return QRectF(-w / 2 - 4, -BOX_HEIGHT / 2 - 4, w + 8, BOX_HEIGHT + 8)
+        w, h = self.width, self.height
+        return QRectF(-w / 2 - 4, -h / 2 - 4, w + 8, h + 8)
 
     def rows(self) -> tuple[QRectF, QRectF]:
         """The value's row and the grad's row, in item coordinates."""
-        left, top, half = -self.width / 2 + self.label_w, -BOX_HEIGHT / 2 + 1.5, BOX_HEIGHT / 2
-        w = self.number_w - 1.5
-        return QRectF(left, top, w, half - 1.5), QRectF(left, 0, w, half - 1.5)
+        if self.flat:
+            left, top, w = self.width / 2 - self.number_w, -ROW_H, self.number_w - 1.5
+        else:
+            left, top, w = -self.width / 2 + 1.5, -BOX_HEIGHT / 2 + LABEL_H + 1, self.width - 3
+        return QRectF(left, top, w, ROW_H), QRectF(left, top + ROW_H, w, ROW_H)
+
+    def box(self) -> QRectF:
+        return QRectF(-self.width / 2, -self.height / 2, self.width, self.height)
 
     def paint(self, p, option, widget=None) -> None:
-        box = QRectF(-self.width / 2, -BOX_HEIGHT / 2, self.width, BOX_HEIGHT)
+        box = self.box()
         colour = KIND_COLOURS[self.kind]
         if self.active:  # a halo behind the node being computed right now
             p.setPen(Qt.NoPen)
@@ -143,9 +158,8 @@ class ValueBox(QGraphicsItem):
     def _paint_texts(self, p, box: QRectF, value_row: QRectF, grad_row: QRectF, colour) -> None:
         p.setFont(font("label"))
         p.setPen(ink_on(colour))
-        p.drawText(
-            QRectF(box.left(), box.top(), self.label_w, box.height()), Qt.AlignCenter, self.label
-        )
+        w, h = (box.width() - self.number_w, box.height()) if self.flat else (box.width(), LABEL_H)
+        p.drawText(QRectF(box.left(), box.top(), w, h), Qt.AlignCenter, self.label)
         p.setFont(font("number"))
         for row, text in ((value_row, self.data_text), (grad_row, self.grad_text)):
             p.setPen(theme.MUTED if text == "?" else Qt.black)

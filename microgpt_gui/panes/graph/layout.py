@@ -18,8 +18,8 @@ step 1; this takes a few milliseconds (scripts/bench_graph.py).
 from bisect import bisect_right, insort
 from dataclasses import dataclass, field
 
-GAP_X = 10.0  # between columns
-GAP_Y = 14.0  # between boxes in a column
+GAP_X = 8.0  # between columns
+GAP_Y = 8.0  # between boxes in a column
 GAP_DUMMY = 6.0  # beside an edge passing through a column
 GAP_LANE = 12.0  # between lanes above the graph
 SWEEPS = 4
@@ -126,6 +126,11 @@ def _lanes(laned: set[int], edges, rank, top: float) -> dict[int, float]:
         track_end[t] = reach[u]
         lane_y[u] = top - GAP_LANE * (t + 1)
     return lane_y
+
+
+def columns(n: int, edges: list[tuple[int, int]]) -> list[int]:
+    """The column of each vertex in layered_layout (from the sinks)."""
+    return _ranks(n, edges) if n else []
 
 
 def _ranks(n: int, edges: list[tuple[int, int]]) -> list[int]:

@@ -42,7 +42,7 @@ def legend_html() -> str:
     words = {"data": "data input", "weight": "weight (param)", "intermediate": "intermediate"}
     words["output"] = "output"
     parts = [swatch.format(c=KIND_COLOURS[k].name(), t=t) for k, t in words.items()]
-    parts.append("box: name | value over grad (shaded) &nbsp; ◯ op")
+    parts.append("box: name, value, grad (shaded) &nbsp; ◯ op")
     return " &nbsp; ".join(parts)
 
 

@@ -2,6 +2,7 @@
 
 import html
 import math
+from collections import Counter
 
 from PySide6.QtCore import QEvent, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QKeySequence, QPainter
@@ -10,7 +11,6 @@ from PySide6.QtWidgets import QGraphicsScene, QGraphicsTextItem, QGraphicsView, 
 from microgpt.expr.language import ExprGraph
 
 from .items import (
-    BOX_HEIGHT,
     FIT_TEXT_PX,
     OP_SIZE,
     EdgeItem,
@@ -18,7 +18,7 @@ from .items import (
     ValueBox,
     legible_scale,
 )
-from .layout import layered_layout
+from .layout import columns, layered_layout
 from .text import box_label, fmt, local_rule, name_of, op_symbol
 
 EMPTY_TEXT = (
@@ -27,6 +27,10 @@ EMPTY_TEXT = (
     "preset.<br>Each number becomes a box; each operation becomes a circle.</p>"
 )
 MAX_FIT_SCALE = 1.3
+# a column of this many value boxes draws them flat (34 px, not 47, tall): five stacked
+# (5 x 47 + 4 x 10 = 275 px) would pass the ~310 px a lesson's view has at 9 px digits
+FLAT_FROM = 5
+MARGIN = 8.0  # scene px around the drawing: a box's halo is 4 px, its selection ring 3
 _NAV_KEYS = {Qt.Key_Left, Qt.Key_Right, Qt.Key_Up, Qt.Key_Down, Qt.Key_Plus, Qt.Key_Equal}
 _NAV_KEYS |= {Qt.Key_Minus, Qt.Key_0, Qt.Key_F, Qt.Key_Home}
 
@@ -84,7 +88,7 @@ class GraphView(QGraphicsView):
     def _place(self) -> None:
         g, scene = self.graph, self.scene()
         sizes, edges, meta, vid = [], [], [], {}
-        for i, box in enumerate(self.boxes):
+        for i in range(len(self.boxes)):
             if i in self.ops:
                 vid["op", i] = len(sizes)
                 sizes.append((self.ops[i].width, OP_SIZE))
@@ -94,7 +98,12 @@ class GraphView(QGraphicsView):
                 edges.append((vid["op", i], len(sizes)))
                 meta.append((i, i, -1))
             vid["box", i] = len(sizes)
-            sizes.append((box.width, BOX_HEIGHT))
+            sizes.append(None)  # the box's, once its shape is known
+        column = columns(len(sizes), edges)
+        count = Counter(column[vid["box", i]] for i in range(len(self.boxes)))
+        for i, box in enumerate(self.boxes):
+            box.flat = count[column[vid["box", i]]] >= FLAT_FROM
+            sizes[vid["box", i]] = (box.width, box.height)
         layout = layered_layout(sizes, edges)
         for (what, i), v in vid.items():
             item = self.boxes[i] if what == "box" else self.ops[i]
@@ -113,7 +122,8 @@ class GraphView(QGraphicsView):
             edge = EdgeItem(route, c, i, slot, shared)
             self.edges.append(edge)
             scene.addItem(edge)
-        scene.setSceneRect(QRectF(-12, -12, layout.width + 24, layout.height + 24))
+        m = MARGIN
+        scene.setSceneRect(QRectF(-m, -m, layout.width + 2 * m, layout.height + 2 * m))
 
     def show_steps(self, steps) -> None:
         """Show a StepThrough's numbers (all of them once finished, e.g. after a nudge of the
